@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+# xdpban: everything lands in build/. `make V=1` shows the commands.
+
+OUTPUT := build
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VERSION := 0.1.0
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+INCLUDES := -I$(OUTPUT) -Imaps -Iuser/lib
+ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) -DXDPBAN_VERSION='"$(VERSION)"' $(CFLAGS)
+LDLIBS := -lbpf -lelf -lz
+
+BPF_SRC := bpf/xdpban.bpf.c
+LIB_SRC := $(wildcard user/lib/*.c)
+BANCTL_SRC := $(wildcard user/banctl/*.c)
+TEST_SRC := selftests/test_progs.c selftests/frames.c $(wildcard selftests/prog_tests/*.c)
+
+LIB_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRC))
+BANCTL_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(BANCTL_SRC))
+TEST_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(TEST_SRC))
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all test check clean vmlinux demo bench install
+
+all: $(OUTPUT)/banctl $(OUTPUT)/test_progs
+
+$(OUTPUT)/xdpban.bpf.o: $(BPF_SRC) maps/xdpban_maps.h vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Imaps $(WARN) \
+		-c $< -o $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+
+$(OUTPUT)/xdpban.skel.h: $(OUTPUT)/xdpban.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xdpban_bpf > $@
+
+$(OUTPUT)/%.o: %.c $(OUTPUT)/xdpban.skel.h maps/xdpban_maps.h $(wildcard user/lib/*.h) \
+		$(wildcard user/banctl/*.h) $(wildcard selftests/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Iselftests -Iuser/banctl -c $< -o $@
+
+$(OUTPUT)/libxdpban.a: $(LIB_OBJ)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUTPUT)/banctl: $(BANCTL_OBJ) $(OUTPUT)/libxdpban.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests.h: $(wildcard selftests/prog_tests/*.c) selftests/gen_tests_h.sh | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)selftests/gen_tests_h.sh $(wildcard selftests/prog_tests/*.c) > $@
+
+$(OUTPUT)/selftests/test_progs.o: $(OUTPUT)/tests.h
+
+$(OUTPUT)/test_progs: $(TEST_OBJ) $(OUTPUT)/libxdpban.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT):
+	$(Q)mkdir -p $@
+
+# Unit tests (test_progs, BPF_PROG_TEST_RUN) then end-to-end tests (netns + veth);
+# the last line is the combined "N passed, N failed".
+test: all
+	$(Q)selftests/run.sh
+
+# Style, static analysis, and the unit tests again under ASan/UBSan.
+check: all
+	$(call msg,FORMAT,bpf maps user selftests)
+	$(Q)clang-format --dry-run --Werror $(BPF_SRC) maps/*.h user/*/*.[ch] selftests/*.[ch] \
+		selftests/prog_tests/*.c
+	$(call msg,SHELLCHK,scripts selftests)
+	$(Q)shellcheck -x scripts/*.sh selftests/*.sh selftests/e2e/*.sh
+	$(call msg,CPPCHECK,user)
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem $(INCLUDES) -Iuser/banctl \
+		user/lib user/banctl
+	$(call msg,SANITIZE,$(OUTPUT)/asan)
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan CC=clang \
+		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		LDLIBS='$(LDLIBS) -fsanitize=address,undefined' $(OUTPUT)/asan/banctl $(OUTPUT)/asan/test_progs
+	$(Q)$(OUTPUT)/asan/test_progs
+
+vmlinux:
+	$(Q)scripts/gen-vmlinux.sh vmlinux.h
+
+demo:
+	$(Q)scripts/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+clean:
+	$(Q)rm -rf $(OUTPUT)

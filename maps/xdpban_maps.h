@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel/user contract of xdpban: every map name, key, value and limit that both
+ * bpf/xdpban.bpf.c and user space see. Nothing else defines them.
+ *
+ * Only __u8..__u64 types, explicit padding, no includes: the BPF side gets the types from
+ * vmlinux.h, user space from <linux/types.h>, included before this header.
+ */
+#ifndef XDPBAN_MAPS_H
+#define XDPBAN_MAPS_H
+
+/*
+ * Bumped whenever a struct below or a map definition changes, so a new build never reads
+ * maps pinned by an older one as if they had its layout.
+ */
+#define XB_LAYOUT_VERSION 1
+
+#define XB_PIN_DIR_DEFAULT "/sys/fs/bpf/xdpban"
+#define XB_PIN_DIR_ENV "XDPBAN_PIN_DIR"
+/* Links live in a subdirectory of the pin dir, one pinned bpf_link per interface name. */
+#define XB_LINK_SUBDIR "links"
+
+/* Map names, as the kernel and bpffs show them (at most 15 characters). */
+#define XB_MAP_META "xb_meta"
+#define XB_MAP_IFACES "xb_ifaces"
+#define XB_MAP_COUNTERS "xb_counters"
+#define XB_MAP_BAN_V4 "xb_ban_v4"
+#define XB_MAP_BAN_V6 "xb_ban_v6"
+#define XB_MAP_PFX_V4 "xb_pfx_v4"
+#define XB_MAP_PFX_V6 "xb_pfx_v6"
+#define XB_MAP_ALLOW_V4 "xb_allow_v4"
+#define XB_MAP_ALLOW_V6 "xb_allow_v6"
+
+/* Default capacities; `banctl load --max-*` sets others before the maps are created. */
+#define XB_DEF_BAN_V4_MAX (1U << 20)
+#define XB_DEF_BAN_V6_MAX (1U << 20)
+#define XB_DEF_PFX_V4_MAX (1U << 18)
+#define XB_DEF_PFX_V6_MAX (1U << 18)
+#define XB_DEF_ALLOW_MAX (1U << 16)
+
+/* One counter slot per attached interface; the program learns its slot from rodata. */
+#define XB_MAX_IFACES 64
+
+/*
+ * An expired longest match may hide a shorter live prefix: the program retries the LPM
+ * lookup one bit shorter at most this many times before it gives up and passes.
+ */
+#define XB_LPM_RETRIES 8
+
+#define XB_REASON_LEN 24
+#define XB_IFNAME_LEN 16
+
+/* Who created a ban; user space shows it, the kernel only stores it. */
+enum xb_origin {
+	XB_ORIGIN_MANUAL = 0,
+	XB_ORIGIN_SPAMD,
+	XB_ORIGIN_FAIL2BAN,
+	XB_ORIGIN_REGEX,
+	XB_ORIGIN_RESTORE,
+	XB_ORIGIN_FLEET,
+	__XB_ORIGIN_MAX,
+};
+
+enum xb_xdp_mode {
+	XB_MODE_NONE = 0,
+	XB_MODE_NATIVE,
+	XB_MODE_GENERIC,
+	__XB_MODE_MAX,
+};
+
+/* Keys of xb_pfx_v4 / xb_pfx_v6 and xb_allow_v4 / xb_allow_v6 (BPF_MAP_TYPE_LPM_TRIE). */
+struct xb_lpm_v4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct xb_lpm_v6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* Key of xb_ban_v6 (exact /128 bans); xb_ban_v4 is keyed by the raw __u32 address. */
+struct xb_v6_addr {
+	__u8 addr[16];
+};
+
+/*
+ * Value of every ban map. Times are CLOCK_BOOTTIME nanoseconds, what bpf_ktime_get_boot_ns()
+ * returns, so expiry keeps counting through suspend. 64 bytes: one cache line per ban.
+ */
+struct xb_ban {
+	__u64 expires_ns; /* 0 = permanent */
+	__u64 added_ns;
+	__u64 packets; /* dropped because of this ban */
+	__u64 bytes;
+	__u8 prefixlen; /* of the ban itself, so a hit tells which prefix matched */
+	__u8 origin; /* enum xb_origin */
+	__u8 pad[6];
+	char reason[XB_REASON_LEN];
+};
+
+/* Value of the allow maps. */
+struct xb_allow {
+	__u64 added_ns;
+	__u64 packets;
+	__u64 bytes;
+	__u8 prefixlen;
+	__u8 pad[7];
+};
+
+struct xb_pkt_bytes {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/*
+ * Per-CPU, one slot per interface (xb_counters, BPF_MAP_TYPE_PERCPU_ARRAY). Every packet
+ * lands in exactly one of passed / allowed / dropped; the other fields explain why.
+ */
+struct xb_counters {
+	struct xb_pkt_bytes rx;
+	struct xb_pkt_bytes passed_v4;
+	struct xb_pkt_bytes passed_v6;
+	struct xb_pkt_bytes passed_other; /* not IP, or malformed */
+	struct xb_pkt_bytes allowed_v4;
+	struct xb_pkt_bytes allowed_v6;
+	struct xb_pkt_bytes dropped_v4;
+	struct xb_pkt_bytes dropped_v6;
+	__u64 dropped_exact; /* of the drops, how many by an exact /32 or /128 ban */
+	__u64 dropped_prefix;
+	__u64 malformed; /* too short for a header it claims, or bad IP version/IHL */
+	__u64 expired_hits; /* a ban matched but had expired, so it did not drop */
+};
+
+/* Value of xb_ifaces, indexed by counter slot; written by user space only. */
+struct xb_iface {
+	__u32 ifindex; /* 0 = slot free */
+	__u32 mode; /* enum xb_xdp_mode */
+	__u32 prog_id;
+	__u32 link_id;
+	__u64 attached_at; /* CLOCK_REALTIME seconds */
+	char name[XB_IFNAME_LEN];
+};
+
+/* The one entry of xb_meta: which layout the pinned maps were created with. */
+struct xb_meta {
+	__u32 layout_version;
+	__u32 pad;
+	__u64 created_at; /* CLOCK_REALTIME seconds */
+};
+
+#endif /* XDPBAN_MAPS_H */

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install every Debian 12 package xdpban needs to build, test and demo.
+# Idempotent: packages already present are left alone; apt runs only when something is missing.
+set -euo pipefail
+
+PKGS=(
+	# build
+	make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
+	# libraries of the daemon
+	libinih-dev libpcre2-dev
+	# tests, demo and checks
+	iproute2 iputils-ping procps python3-scapy cppcheck clang-format shellcheck
+	libclang-rt-14-dev
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: must run as root (apt-get install); try: sudo $0" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libxdpban: everything banctl and xdpband share — prefix and duration parsing, the pinned
+ * maps, attaching, bans and counters. It never prints: diagnostics go through the callback
+ * set with xb_set_print(), one line per failure saying what failed and what to do.
+ * Functions return 0 or a negative errno, as libbpf does.
+ */
+#ifndef XB_H
+#define XB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <linux/types.h>
+#include "xdpban_maps.h"
+
+/* ---- diagnostics ---- */
+
+enum xb_print_level {
+	XB_WARN,
+	XB_INFO,
+	XB_DEBUG,
+};
+
+typedef void (*xb_print_fn)(enum xb_print_level level, const char *fmt, va_list ap);
+void xb_set_print(xb_print_fn fn);
+void xb_pr(enum xb_print_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define xb_warn(...) xb_pr(XB_WARN, __VA_ARGS__)
+#define xb_info(...) xb_pr(XB_INFO, __VA_ARGS__)
+#define xb_debug(...) xb_pr(XB_DEBUG, __VA_ARGS__)
+
+/* ---- prefixes ---- */
+
+struct xb_prefix {
+	__u8 family; /* 4 or 6 */
+	__u8 len;
+	__u8 addr[16]; /* network order; IPv4 in the first 4 bytes */
+};
+
+/* Longest text xb_prefix_format() writes, with the NUL. */
+#define XB_PREFIX_STRLEN 50
+
+/*
+ * Parses "a.b.c.d", "a.b.c.d/n", an IPv6 address or "addr/n". ::ffff:a.b.c.d[/n] becomes
+ * the IPv4 prefix. Host bits under the mask are cleared and *host_bits (if given) set.
+ * -EINVAL on anything else.
+ */
+int xb_prefix_parse(const char *text, struct xb_prefix *pfx, bool *host_bits);
+void xb_prefix_format(const struct xb_prefix *pfx, char *buf, size_t size);
+bool xb_prefix_is_host(const struct xb_prefix *pfx);
+/* Whether a covers b (b equal to or inside a). */
+bool xb_prefix_covers(const struct xb_prefix *a, const struct xb_prefix *b);
+
+/* ---- durations ---- */
+
+/*
+ * fail2ban-style durations: "600", "10m", "1h30m", "1d", "2w", "1 day"; units s, m, h, d, w
+ * and their long forms. -EINVAL on bad syntax, -ERANGE above XB_DURATION_MAX seconds.
+ */
+#define XB_DURATION_MAX (100ULL * 366 * 24 * 3600)
+int xb_duration_parse(const char *text, __u64 *seconds);
+void xb_duration_format(__u64 seconds, char *buf, size_t size);
+
+/* ---- clocks ---- */
+
+__u64 xb_now_boot_ns(void);
+/* Wall-clock seconds of a CLOCK_BOOTTIME nanosecond stamp. */
+__s64 xb_boot_to_unix(__u64 boot_ns);
+
+/* ---- pinned maps ---- */
+
+/* The pin dir from --pin-dir, else $XDPBAN_PIN_DIR, else the default. */
+const char *xb_pin_dir(const char *from_option);
+
+enum xb_map_id {
+	XB_META,
+	XB_IFACES,
+	XB_COUNTERS,
+	XB_BAN_V4,
+	XB_BAN_V6,
+	XB_PFX_V4,
+	XB_PFX_V6,
+	XB_ALLOW_V4,
+	XB_ALLOW_V6,
+	__XB_MAP_MAX,
+};
+
+extern const char *const xb_map_names[__XB_MAP_MAX];
+
+struct xb_maps {
+	int fd[__XB_MAP_MAX];
+	int lock_fd;
+	char pin_dir[256];
+};
+
+/*
+ * Opens every pinned map under pin_dir and takes the pin-dir lock (shared for readers,
+ * exclusive for writers). -ENOENT with a message when nothing is loaded there.
+ */
+int xb_maps_open(struct xb_maps *maps, const char *pin_dir, bool writer);
+void xb_maps_close(struct xb_maps *maps);
+/* Entries in one map and its capacity; walks the keys, so O(entries). */
+int xb_map_count(int fd, __u32 *entries, __u32 *max_entries);
+
+/* ---- loading and attaching ---- */
+
+struct xb_load_opts {
+	enum xb_xdp_mode mode; /* XB_MODE_NONE = auto: native, else generic */
+	/* Capacities for maps created by this load; 0 = default, or keep the pinned one. */
+	__u32 max_ban_v4, max_ban_v6, max_pfx_v4, max_pfx_v6, max_allow;
+};
+
+/* Attaches (or atomically replaces) the program on ifname; fills *iface. */
+int xb_attach(const char *pin_dir, const char *ifname, const struct xb_load_opts *opts,
+	      struct xb_iface *iface);
+int xb_detach(const char *pin_dir, const char *ifname);
+/* Detaches every interface and removes every pin: all bans are gone. */
+int xb_unload_all(const char *pin_dir);
+const char *xb_mode_name(enum xb_xdp_mode mode);
+
+/* ---- bans ---- */
+
+struct xb_ban_req {
+	struct xb_prefix pfx;
+	__u64 timeout_s; /* 0 = permanent */
+	__u8 origin; /* enum xb_origin */
+	char reason[XB_REASON_LEN];
+};
+
+/*
+ * Adds or refreshes bans, all or nothing: on failure every map is as it was and *bad (if
+ * given) is the index of the request that failed. A refreshed ban keeps its hit counters.
+ */
+int xb_bans_add(struct xb_maps *maps, const struct xb_ban_req *reqs, size_t n, size_t *bad);
+/* 0, or -E2BIG / -EINVAL when a reason is too long or holds control characters. */
+int xb_reason_check(const char *text);
+/*
+ * Parses "PREFIX [timeout DURATION] [reason TEXT...]" into req (fields not on the line keep
+ * their value). Returns 0, 1 for a blank or comment line, or -EINVAL with err filled in.
+ * Modifies line.
+ */
+int xb_ban_line_parse(char *line, struct xb_ban_req *req, char *err, size_t err_size);
+
+/* Removes bans, all or nothing; -ENOENT (and *bad) when one is not banned. */
+int xb_bans_del(struct xb_maps *maps, const struct xb_prefix *pfx, size_t n, size_t *bad);
+
+struct xb_ban_entry {
+	struct xb_prefix pfx;
+	struct xb_ban ban;
+};
+
+/* Every ban, unsorted; free(*out) after. */
+int xb_bans_list(struct xb_maps *maps, struct xb_ban_entry **out, size_t *n);
+
+struct xb_allow_entry {
+	struct xb_prefix pfx;
+	struct xb_allow allow;
+};
+
+int xb_allow_add(struct xb_maps *maps, const struct xb_prefix *pfx, size_t n, size_t *bad);
+int xb_allow_del(struct xb_maps *maps, const struct xb_prefix *pfx, size_t n, size_t *bad);
+int xb_allow_list(struct xb_maps *maps, struct xb_allow_entry **out, size_t *n);
+
+/* ---- counters ---- */
+
+/* Every counter's name (as JSON keys and stats lines show it) and place in the struct. */
+struct xb_counter_field {
+	const char *name;
+	size_t offset;
+};
+extern const struct xb_counter_field xb_counter_fields[];
+extern const size_t xb_counter_nfields;
+
+static inline __u64 xb_counter_get(const struct xb_counters *c, const struct xb_counter_field *f)
+{
+	return *(const __u64 *)((const char *)c + f->offset);
+}
+
+/* One slot's counters summed over CPUs. */
+int xb_counters_read(struct xb_maps *maps, __u32 slot, struct xb_counters *out);
+void xb_counters_add(struct xb_counters *sum, const struct xb_counters *c);
+/* Attached interfaces by slot; an entry with ifindex 0 is a free slot. */
+int xb_ifaces_read(struct xb_maps *maps, struct xb_iface ifaces[XB_MAX_IFACES]);
+
+#endif /* XB_H */
