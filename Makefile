@@ -20,7 +20,7 @@ LDLIBS := -lbpf -lelf -lz
 BPF_SRC := bpf/xdpban.bpf.c
 LIB_SRC := $(wildcard user/lib/*.c)
 BANCTL_SRC := $(wildcard user/banctl/*.c)
-TEST_SRC := selftests/test_progs.c selftests/frames.c $(wildcard selftests/prog_tests/*.c)
+TEST_SRC := selftests/test_progs.c selftests/frames.c selftests/xb_fixture.c $(wildcard selftests/prog_tests/*.c)
 
 LIB_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRC))
 BANCTL_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(BANCTL_SRC))

@@ -312,7 +312,8 @@ static __always_inline enum verdict judge_v6(const struct pkt_src *src, __u64 le
 SEC("xdp")
 int xdpban(struct xdp_md *ctx)
 {
-	struct hdr_cursor c = { .pos = (void *)(long)ctx->data, .end = (void *)(long)ctx->data_end };
+	struct hdr_cursor c = { .pos = (void *)(long)ctx->data,
+				.end = (void *)(long)ctx->data_end };
 	__u64 len = c.end - c.pos;
 	struct pkt_src src = {};
 	struct xb_counters *cnt;

@@ -11,6 +11,7 @@ PKGS=(
 	libinih-dev libpcre2-dev
 	# tests, demo and checks
 	iproute2 iputils-ping procps python3-scapy cppcheck clang-format shellcheck
+	python3-docutils man-db
 	libclang-rt-14-dev
 )
 

@@ -10,8 +10,8 @@
 
 static bool is_help(int argc, char **argv)
 {
-	return argc > 1 && (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-			    !strcmp(argv[1], "-h"));
+	return argc > 1 &&
+	       (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
 }
 
 static int add_usage(void)
@@ -222,7 +222,8 @@ int do_del(int argc, char **argv)
 {
 	if (is_help(argc, argv)) {
 		printf("Usage: banctl del PREFIX... | banctl del - < FILE\n"
-		       "Lift bans, all or nothing: if one is not banned, none is lifted (exit 1).\n");
+		       "Lift bans, all or nothing: if one is not banned, none is lifted (exit "
+		       "1).\n");
 		return 0;
 	}
 	return run_prefix_op(argc - 1, argv + 1, xb_bans_del, "del");
@@ -279,9 +280,9 @@ static int cmp_ban(const void *pa, const void *pb)
 static const char *origin_name(__u8 origin)
 {
 	static const char *const names[__XB_ORIGIN_MAX] = {
-		[XB_ORIGIN_MANUAL] = "manual",	 [XB_ORIGIN_SPAMD] = "spamd",
+		[XB_ORIGIN_MANUAL] = "manual",	   [XB_ORIGIN_SPAMD] = "spamd",
 		[XB_ORIGIN_FAIL2BAN] = "fail2ban", [XB_ORIGIN_REGEX] = "regex",
-		[XB_ORIGIN_RESTORE] = "restore", [XB_ORIGIN_FLEET] = "fleet",
+		[XB_ORIGIN_RESTORE] = "restore",   [XB_ORIGIN_FLEET] = "fleet",
 	};
 
 	return origin < __XB_ORIGIN_MAX ? names[origin] : "unknown";
@@ -298,12 +299,14 @@ static void list_json(const struct xb_ban_entry *e, size_t n, __u64 now)
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "prefix", text);
 		jsonw_uint_field(json_wtr, "family", e[i].pfx.family);
-		jsonw_string_field(json_wtr, "kind", xb_prefix_is_host(&e[i].pfx) ? "exact" : "prefix");
+		jsonw_string_field(json_wtr, "kind",
+				   xb_prefix_is_host(&e[i].pfx) ? "exact" : "prefix");
 		jsonw_bool_field(json_wtr, "permanent", !b->expires_ns);
 		if (b->expires_ns) {
 			jsonw_int_field(json_wtr, "expires", xb_boot_to_unix(b->expires_ns));
 			jsonw_uint_field(json_wtr, "remaining",
-					 b->expires_ns > now ? (b->expires_ns - now) / 1000000000ULL : 0);
+					 b->expires_ns > now ? (b->expires_ns - now) / 1000000000ULL
+							     : 0);
 		} else {
 			jsonw_null_field(json_wtr, "expires");
 			jsonw_null_field(json_wtr, "remaining");
@@ -432,7 +435,8 @@ static int allow_list(void)
 
 		xb_prefix_format(&e[i].pfx, text, sizeof(text));
 		if (!json_wtr) {
-			printf("%-43s %10llu %12llu\n", text, (unsigned long long)e[i].allow.packets,
+			printf("%-43s %10llu %12llu\n", text,
+			       (unsigned long long)e[i].allow.packets,
 			       (unsigned long long)e[i].allow.bytes);
 			continue;
 		}

@@ -131,8 +131,8 @@ int do_load(int argc, char **argv)
 		       xb_mode_name(done[n].mode), done[n].prog_id, done[n].link_id);
 	}
 	if (err && n)
-		p_err("%d of %d interfaces were attached before the failure; they stay attached",
-		      n, argc);
+		p_err("%d of %d interfaces were attached before the failure; they stay attached", n,
+		      argc);
 	if (!err && json_wtr) {
 		jsonw_start_array(json_wtr);
 		for (int i = 0; i < n; i++)
@@ -160,7 +160,8 @@ int do_unload(int argc, char **argv)
 			break;
 		case 'h':
 			printf("Usage: banctl unload IFACE... | --all\n"
-			       "Detach from each IFACE; bans stay. --all detaches every interface and\n"
+			       "Detach from each IFACE; bans stay. --all detaches every interface "
+			       "and\n"
 			       "removes the pinned maps: every ban and counter is gone.\n");
 			return 0;
 		default:

@@ -97,11 +97,10 @@ static void lib_print(enum xb_print_level level, const char *fmt, va_list ap)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: banctl [OPTIONS] COMMAND [ARGS]\n"
-		"       banctl COMMAND help\n"
-		"\n"
-		"Commands:\n");
+	fprintf(f, "Usage: banctl [OPTIONS] COMMAND [ARGS]\n"
+		   "       banctl COMMAND help\n"
+		   "\n"
+		   "Commands:\n");
 	for (const struct cmd *c = cmds; c->name; c++)
 		fprintf(f, "  %-8s %s\n", c->name, c->help);
 	fprintf(f,

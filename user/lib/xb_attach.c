@@ -79,7 +79,8 @@ static int check_pinned_map(struct bpf_map *map, enum xb_map_id id, const char *
 	if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
 	    info.value_size != bpf_map__value_size(map) ||
 	    info.map_flags != bpf_map__map_flags(map)) {
-		xb_warn("pinned map %s differs from this build (type %u/%u, key %u/%u, value %u/%u, "
+		xb_warn("pinned map %s differs from this build (type %u/%u, key %u/%u, value "
+			"%u/%u, "
 			"flags %#x/%#x as pinned/built); unload --all first (drops all bans)",
 			path, info.type, bpf_map__type(map), info.key_size, bpf_map__key_size(map),
 			info.value_size, bpf_map__value_size(map), info.map_flags,
@@ -265,7 +266,8 @@ static int attach_prog(struct xdpban_bpf *skel, const char *pin_dir, const char 
 	snprintf(path, sizeof(path), "%s/%s/%s", pin_dir, XB_LINK_SUBDIR, ifname);
 	if (!access(path, F_OK)) {
 		if (want != XB_MODE_NONE && ifc->mode && want != ifc->mode) {
-			xb_warn("%s is attached in %s mode; 'banctl unload %s' first to change mode",
+			xb_warn("%s is attached in %s mode; 'banctl unload %s' first to change "
+				"mode",
 				ifname, xb_mode_name(ifc->mode), ifname);
 			return -EBUSY;
 		}

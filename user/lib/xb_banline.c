@@ -57,7 +57,8 @@ int xb_ban_line_parse(char *line, struct xb_ban_req *req, char *err, size_t err_
 			int e = d ? xb_duration_parse(d, &req->timeout_s) : -EINVAL;
 
 			if (e) {
-				snprintf(err, err_size, "bad timeout '%.40s' (use 600, 10m, 1h, 1d, 1w)",
+				snprintf(err, err_size,
+					 "bad timeout '%.40s' (use 600, 10m, 1h, 1d, 1w)",
 					 d ? d : "");
 				return -EINVAL;
 			}
@@ -65,15 +66,16 @@ int xb_ban_line_parse(char *line, struct xb_ban_req *req, char *err, size_t err_
 			while (*p == ' ' || *p == '\t')
 				p++;
 			if (xb_reason_check(p)) {
-				snprintf(err, err_size, "reason must be printable and under %d bytes",
+				snprintf(err, err_size,
+					 "reason must be printable and under %d bytes",
 					 XB_REASON_LEN);
 				return -EINVAL;
 			}
 			snprintf(req->reason, sizeof(req->reason), "%s", p);
 			break;
 		} else {
-			snprintf(err, err_size, "unexpected '%.40s' (expected 'timeout' or 'reason')",
-				 tok);
+			snprintf(err, err_size,
+				 "unexpected '%.40s' (expected 'timeout' or 'reason')", tok);
 			return -EINVAL;
 		}
 	}

@@ -98,8 +98,8 @@ static void key_to_prefix(enum xb_map_id id, const void *key, struct xb_prefix *
 static void warn_full(enum xb_map_id id, int err)
 {
 	static const char *const opt[__XB_MAP_MAX] = {
-		[XB_BAN_V4] = "--max-ban-v4",	[XB_BAN_V6] = "--max-ban-v6",
-		[XB_PFX_V4] = "--max-pfx-v4",	[XB_PFX_V6] = "--max-pfx-v6",
+		[XB_BAN_V4] = "--max-ban-v4",  [XB_BAN_V6] = "--max-ban-v6",
+		[XB_PFX_V4] = "--max-pfx-v4",  [XB_PFX_V6] = "--max-pfx-v6",
 		[XB_ALLOW_V4] = "--max-allow", [XB_ALLOW_V6] = "--max-allow",
 	};
 
@@ -179,7 +179,7 @@ struct ban_undo {
 	struct {
 		size_t req;
 		struct xb_ban old;
-	} *old;
+	} * old;
 	size_t n_old, cap_old;
 };
 

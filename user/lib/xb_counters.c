@@ -8,13 +8,19 @@
 #include <bpf/libbpf.h>
 #include "xb.h"
 
-#define PB(name) { #name "_packets", offsetof(struct xb_counters, name.packets) }, \
-		 { #name "_bytes", offsetof(struct xb_counters, name.bytes) }
-#define U64(name) { #name, offsetof(struct xb_counters, name) }
+#define PB(name)                                                          \
+	{ #name "_packets", offsetof(struct xb_counters, name.packets) }, \
+	{                                                                 \
+#name "_bytes", offsetof(struct xb_counters, name.bytes)  \
+	}
+#define U64(name)                                         \
+	{                                                 \
+#name, offsetof(struct xb_counters, name) \
+	}
 
 const struct xb_counter_field xb_counter_fields[] = {
-	PB(rx),		PB(passed_v4),	PB(passed_v6),	    PB(passed_other), PB(allowed_v4),
-	PB(allowed_v6), PB(dropped_v4), PB(dropped_v6),	    U64(dropped_exact), U64(dropped_prefix),
+	PB(rx),		PB(passed_v4),	   PB(passed_v6),  PB(passed_other),   PB(allowed_v4),
+	PB(allowed_v6), PB(dropped_v4),	   PB(dropped_v6), U64(dropped_exact), U64(dropped_prefix),
 	U64(malformed), U64(expired_hits),
 };
 const size_t xb_counter_nfields = sizeof(xb_counter_fields) / sizeof(xb_counter_fields[0]);

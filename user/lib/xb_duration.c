@@ -15,10 +15,11 @@ struct unit {
 
 /* Longest names first so "min" is not read as "m" followed by garbage. */
 static const struct unit units[] = {
-	{ "seconds", 1 }, { "second", 1 }, { "secs", 1 },   { "sec", 1 },	 { "s", 1 },
-	{ "minutes", 60 }, { "minute", 60 }, { "mins", 60 }, { "min", 60 },	 { "m", 60 },
-	{ "hours", 3600 }, { "hour", 3600 }, { "h", 3600 },  { "days", 86400 },  { "day", 86400 },
-	{ "d", 86400 },	 { "weeks", 604800 }, { "week", 604800 }, { "w", 604800 },
+	{ "seconds", 1 },    { "second", 1 },	 { "secs", 1 },	    { "sec", 1 },
+	{ "s", 1 },	     { "minutes", 60 },	 { "minute", 60 },  { "mins", 60 },
+	{ "min", 60 },	     { "m", 60 },	 { "hours", 3600 }, { "hour", 3600 },
+	{ "h", 3600 },	     { "days", 86400 },	 { "day", 86400 },  { "d", 86400 },
+	{ "weeks", 604800 }, { "week", 604800 }, { "w", 604800 },
 };
 
 static int match_unit(const char **p, __u64 *mult)
