@@ -30,6 +30,8 @@
 #define XB_MAP_PFX_V6 "xb_pfx_v6"
 #define XB_MAP_ALLOW_V4 "xb_allow_v4"
 #define XB_MAP_ALLOW_V6 "xb_allow_v6"
+#define XB_MAP_BUCKETS "xb_buckets"
+#define XB_MAP_EVENTS "xb_events"
 
 /* Default capacities; `banctl load --max-*` sets others before the maps are created. */
 #define XB_DEF_BAN_V4_MAX (1U << 20)
@@ -46,6 +48,13 @@
  * lookup one bit shorter at most this many times before it gives up and passes.
  */
 #define XB_LPM_RETRIES 8
+
+/* Drop-log ring buffer size (bytes, a power of two of pages). */
+#define XB_EVENTS_SIZE (256 * 1024)
+
+/* The drop log's default rate, as iptables' -m limit --limit 5/min --limit-burst 5. */
+#define XB_LOG_DEFAULT_INTERVAL_NS (60ULL * 1000000000ULL / 5)
+#define XB_LOG_DEFAULT_BURST 5
 
 #define XB_REASON_LEN 24
 #define XB_IFNAME_LEN 16
@@ -66,6 +75,15 @@ enum xb_xdp_mode {
 	XB_MODE_NATIVE,
 	XB_MODE_GENERIC,
 	__XB_MODE_MAX,
+};
+
+/* One token bucket per class, like the seed's one LOG rule per protocol. */
+enum xb_log_class {
+	XB_CLASS_TCP = 0,
+	XB_CLASS_UDP,
+	XB_CLASS_ICMP, /* ICMP and ICMPv6 */
+	XB_CLASS_OTHER,
+	__XB_CLASS_MAX,
 };
 
 /* Keys of xb_pfx_v4 / xb_pfx_v6 and xb_allow_v4 / xb_allow_v6 (BPF_MAP_TYPE_LPM_TRIE). */
@@ -130,6 +148,68 @@ struct xb_counters {
 	__u64 dropped_prefix;
 	__u64 malformed; /* too short for a header it claims, or bad IP version/IHL */
 	__u64 expired_hits; /* a ban matched but had expired, so it did not drop */
+	__u64 log_events; /* drops described in the ring buffer */
+	__u64 log_suppressed; /* drops the rate limit kept out of it */
+	__u64 log_lost; /* drops granted a token but the ring buffer was full */
+};
+
+/*
+ * Value of xb_buckets, one per enum xb_log_class: the iptables `limit` match in
+ * nanoseconds. Credit refills at one ns per ns up to cap; an event costs `cost`. Starts
+ * full, so the first `burst` drops are logged at once. cost 0 disables the class's log.
+ */
+struct xb_bucket {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 credit;
+	__u64 prev_ns; /* CLOCK_BOOTTIME of the last refill */
+	__u64 cost; /* ns per event: 12e9 for 5/min */
+	__u64 cap; /* cost * burst */
+};
+
+/* Which parts of a struct xb_event were read from the frame. */
+#define XB_EV_L4 (1U << 0) /* ports, ICMP type/code or TCP fields are valid */
+#define XB_EV_L4_CUT (1U << 1) /* the L4 header was cut short: LOG's INCOMPLETE */
+#define XB_EV_FRAG (1U << 2) /* IPv6: a fragment header was seen (frag_off, frag_id) */
+
+/*
+ * One dropped frame, as xdpband turns it into an iptables LOG line. Multi-byte fields are
+ * in host order unless named *_be; addresses in network order.
+ */
+struct xb_event {
+	__u64 ts_ns; /* CLOCK_BOOTTIME */
+	__u32 ifindex;
+	__u32 frame_len;
+	__u8 mac[14]; /* the frame's first 14 bytes, as LOG's MAC= shows them */
+	__u8 family; /* of the IP header: 4 or 6 */
+	__u8 l4proto; /* IPPROTO_*, after any IPv6 extension headers */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 ip_len; /* IPv4 total length; IPv6 payload length + 40 */
+	__u8 tos; /* IPv4 TOS byte; IPv6 traffic class */
+	__u8 ttl; /* TTL or hop limit */
+	__u16 ip_id; /* IPv4 */
+	__u16 frag_off; /* IPv4 flags+offset word; IPv6 fragment offset word (offset<<3 | M) */
+	__u32 flowlabel; /* IPv6 */
+	__u32 frag_id; /* IPv6 fragment identification */
+	__u16 sport; /* TCP/UDP */
+	__u16 dport;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 tcp_flags; /* FIN 0x01 .. CWR 0x80 */
+	__u8 tcp_res; /* the 4 reserved bits, as LOG's RES= */
+	__u16 tcp_window;
+	__u16 tcp_urgp;
+	__u16 udp_len;
+	__u8 flags; /* XB_EV_* */
+	__u8 class; /* enum xb_log_class */
+	__u32 icmp_rest; /* ICMP bytes 4..7 (echo id+seq, gateway, mtu, pointer), network order */
+	__u8 vlan_depth;
+	__u8 ban_family;
+	__u8 ban_prefixlen;
+	__u8 pad;
+	__u16 vlan_id[2]; /* outer first */
+	__u8 ban_addr[16];
 };
 
 /* Value of xb_ifaces, indexed by counter slot; written by user space only. */

@@ -25,6 +25,13 @@ int xb_fixture_open(struct xb_fixture *fx)
 		return err;
 	}
 	fx->prog_fd = bpf_program__fd(fx->skel->progs.xdpban);
+	err = xb_log_limit_set_fd(bpf_map__fd(fx->skel->maps.xb_buckets),
+				  XB_LOG_DEFAULT_INTERVAL_NS, XB_LOG_DEFAULT_BURST);
+	if (err) {
+		xdpban_bpf__destroy(fx->skel);
+		fx->skel = NULL;
+		return err;
+	}
 	fx->maps.lock_fd = -1;
 	for (int id = 0; id < __XB_MAP_MAX; id++)
 		fx->maps.fd[id] =
@@ -138,7 +145,7 @@ void xb_fixture_reset(struct xb_fixture *fx)
 	struct xb_counters *zero = calloc((size_t)(ncpus > 0 ? ncpus : 1), sizeof(*zero));
 	__u32 slot = 0;
 
-	for (int id = XB_BAN_V4; id < __XB_MAP_MAX; id++)
+	for (int id = XB_BAN_V4; id <= XB_ALLOW_V6; id++)
 		empty_map(fx->maps.fd[id]);
 	if (zero)
 		bpf_map_update_elem(fx->maps.fd[XB_COUNTERS], &slot, zero, BPF_ANY);

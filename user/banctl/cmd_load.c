@@ -222,7 +222,7 @@ static void status_plain(struct xb_maps *maps, const struct xb_iface *ifc)
 		       when);
 	}
 	printf("\nmaps:\n");
-	for (int id = XB_BAN_V4; id < __XB_MAP_MAX; id++) {
+	for (int id = XB_BAN_V4; id <= XB_ALLOW_V6; id++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info), entries = 0, max = 0;
 
@@ -247,7 +247,7 @@ static void status_json(struct xb_maps *maps, const struct xb_iface *ifc)
 	jsonw_end_array(json_wtr);
 	jsonw_name(json_wtr, "maps");
 	jsonw_start_array(json_wtr);
-	for (int id = XB_BAN_V4; id < __XB_MAP_MAX; id++) {
+	for (int id = XB_BAN_V4; id <= XB_ALLOW_V6; id++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info), entries = 0, max = 0;
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdarg.h>
 #include <linux/types.h>
+#include <linux/bpf.h>
 #include "xdpban_maps.h"
 
 /* ---- diagnostics ---- */
@@ -82,6 +83,8 @@ enum xb_map_id {
 	XB_PFX_V6,
 	XB_ALLOW_V4,
 	XB_ALLOW_V6,
+	XB_BUCKETS,
+	XB_EVENTS,
 	__XB_MAP_MAX,
 };
 
@@ -108,6 +111,9 @@ struct xb_load_opts {
 	enum xb_xdp_mode mode; /* XB_MODE_NONE = auto: native, else generic */
 	/* Capacities for maps created by this load; 0 = default, or keep the pinned one. */
 	__u32 max_ban_v4, max_ban_v6, max_pfx_v4, max_pfx_v6, max_allow;
+	/* Drop-log rate; 0 = keep the pinned buckets' (new maps: 5/min, burst 5). */
+	__u64 log_interval_ns;
+	__u32 log_burst;
 };
 
 /* Attaches (or atomically replaces) the program on ifname; fills *iface. */
@@ -181,5 +187,32 @@ int xb_counters_read(struct xb_maps *maps, __u32 slot, struct xb_counters *out);
 void xb_counters_add(struct xb_counters *sum, const struct xb_counters *c);
 /* Attached interfaces by slot; an entry with ifindex 0 is a free slot. */
 int xb_ifaces_read(struct xb_maps *maps, struct xb_iface ifaces[XB_MAX_IFACES]);
+
+/* ---- drop log ---- */
+
+/*
+ * Sets every class's token bucket to one event per interval_ns with the given burst, full,
+ * as iptables does when a limit rule is (re)inserted. interval_ns 0 turns the log off.
+ */
+int xb_log_limit_set(struct xb_maps *maps, __u64 interval_ns, __u32 burst);
+int xb_log_limit_get(struct xb_maps *maps, __u64 *interval_ns, __u32 *burst);
+int xb_log_limit_set_fd(int buckets_fd, __u64 interval_ns, __u32 burst);
+
+/*
+ * iptables `limit` rates: "5/min", "10/second", "3/h", "1/day" (any prefix of second,
+ * minute, hour, day; no unit = per second). *interval_ns is the time per event.
+ * -EINVAL on bad syntax, -ERANGE when faster than 10000/s or the count is 0.
+ */
+int xb_rate_parse(const char *text, __u64 *interval_ns);
+/* The shortest "N/unit" that xb_rate_parse() reads back to interval_ns, else "N/s"-style. */
+void xb_rate_format(__u64 interval_ns, char *buf, size_t size);
+
+/*
+ * One drop event as the iptables LOG target (nf_log_syslog) prints it:
+ * "<prefix>IN=<ifname> OUT= MAC=... SRC=... DST=... LEN=... ... " byte for byte, without
+ * the newline. Returns the length the full line needs, as snprintf does.
+ */
+int xb_log_format(const struct xb_event *ev, const char *prefix, const char *ifname, char *buf,
+		  size_t size);
 
 #endif /* XB_H */

@@ -164,19 +164,29 @@ static int find_slot(const char *pin_dir, __u32 ifindex, struct xb_iface *cur)
 	return free_slot;
 }
 
-static int stamp_meta(struct xdpban_bpf *skel)
+/* Maps just created get their layout stamp and the default drop-log rate. */
+static int init_maps(struct xdpban_bpf *skel, const struct xb_load_opts *o)
 {
+	int fd = bpf_map__fd(skel->maps.xb_meta), err;
 	struct xb_meta meta = {};
-	int fd = bpf_map__fd(skel->maps.xb_meta);
 	__u32 key = 0;
 
 	if (bpf_map_lookup_elem(fd, &key, &meta))
 		return -errno;
-	if (meta.layout_version)
-		return 0;
-	meta.layout_version = XB_LAYOUT_VERSION;
-	meta.created_at = (__u64)time(NULL);
-	return bpf_map_update_elem(fd, &key, &meta, BPF_ANY) ? -errno : 0;
+	if (!meta.layout_version) {
+		err = xb_log_limit_set_fd(bpf_map__fd(skel->maps.xb_buckets),
+					  XB_LOG_DEFAULT_INTERVAL_NS, XB_LOG_DEFAULT_BURST);
+		if (err)
+			return err;
+		meta.layout_version = XB_LAYOUT_VERSION;
+		meta.created_at = (__u64)time(NULL);
+		if (bpf_map_update_elem(fd, &key, &meta, BPF_ANY))
+			return -errno;
+	}
+	if (o->log_interval_ns)
+		return xb_log_limit_set_fd(bpf_map__fd(skel->maps.xb_buckets), o->log_interval_ns,
+					   o->log_burst ? o->log_burst : XB_LOG_DEFAULT_BURST);
+	return 0;
 }
 
 static int create_link(int prog_fd, const char *ifname, __u32 ifindex, enum xb_xdp_mode *mode)
@@ -337,7 +347,7 @@ int xb_attach(const char *pin_dir, const char *ifname, const struct xb_load_opts
 			strerror(-err));
 		goto cleanup;
 	}
-	err = stamp_meta(skel);
+	err = init_maps(skel, opts);
 	if (err)
 		goto cleanup;
 

@@ -19,9 +19,21 @@
 	}
 
 const struct xb_counter_field xb_counter_fields[] = {
-	PB(rx),		PB(passed_v4),	   PB(passed_v6),  PB(passed_other),   PB(allowed_v4),
-	PB(allowed_v6), PB(dropped_v4),	   PB(dropped_v6), U64(dropped_exact), U64(dropped_prefix),
-	U64(malformed), U64(expired_hits),
+	PB(rx),
+	PB(passed_v4),
+	PB(passed_v6),
+	PB(passed_other),
+	PB(allowed_v4),
+	PB(allowed_v6),
+	PB(dropped_v4),
+	PB(dropped_v6),
+	U64(dropped_exact),
+	U64(dropped_prefix),
+	U64(malformed),
+	U64(expired_hits),
+	U64(log_events),
+	U64(log_suppressed),
+	U64(log_lost),
 };
 const size_t xb_counter_nfields = sizeof(xb_counter_fields) / sizeof(xb_counter_fields[0]);
 

@@ -22,6 +22,8 @@ const char *const xb_map_names[__XB_MAP_MAX] = {
 	[XB_BAN_V6] = XB_MAP_BAN_V6,	 [XB_PFX_V4] = XB_MAP_PFX_V4,
 	[XB_PFX_V6] = XB_MAP_PFX_V6,	 [XB_ALLOW_V4] = XB_MAP_ALLOW_V4,
 	[XB_ALLOW_V6] = XB_MAP_ALLOW_V6,
+	[XB_BUCKETS] = XB_MAP_BUCKETS,
+	[XB_EVENTS] = XB_MAP_EVENTS,
 };
 
 const char *xb_pin_dir(const char *from_option)
