@@ -100,7 +100,8 @@ static bool should_run_subtest(const struct test_state *st, const char *sub)
 
 		if (!filter_test_match(f, st->test->name, st->num))
 			continue;
-		if (f->test ? !f->sub || strstr(sub, f->sub) : !f->sub_num || f->sub_num == st->sub_num)
+		if (f->test ? !f->sub || strstr(sub, f->sub)
+			    : !f->sub_num || f->sub_num == st->sub_num)
 			return true;
 	}
 	return false;
@@ -320,8 +321,8 @@ void test__skip(const char *reason)
 	if (!reason)
 		reason = "no reason given";
 	if (env.ci) {
-		printf("%s%s%s:FAIL:cannot skip in CI: %s\n", st->test->name, st->sub_name ? "/" : "",
-		       st->sub_name ? st->sub_name : "", reason);
+		printf("%s%s%s:FAIL:cannot skip in CI: %s\n", st->test->name,
+		       st->sub_name ? "/" : "", st->sub_name ? st->sub_name : "", reason);
 		test__fail();
 		return;
 	}
@@ -418,7 +419,8 @@ bool test__assert_ok(const char *func, const char *name, long long res, int err)
 	if (res > 0)
 		printf("%s:FAIL:%s unexpected result %lld, expected 0\n", func, name, res);
 	else if (res >= -4095)
-		printf("%s:FAIL:%s unexpected error %lld (%s)", func, name, res, strerror((int)-res));
+		printf("%s:FAIL:%s unexpected error %lld (%s)", func, name, res,
+		       strerror((int)-res));
 	else
 		printf("%s:FAIL:%s unexpected error %lld", func, name, res);
 	if (res < 0 && err)
@@ -438,16 +440,17 @@ bool test__assert_err(const char *func, const char *name, long long res)
 	return false;
 }
 
-bool test__assert_ptr(const char *func, const char *name, const void *ptr, bool want_null,
-		      int err)
+bool test__assert_ptr(const char *func, const char *name, const void *ptr, bool want_null, int err)
 {
 	if (!ptr == want_null)
 		return true;
 	if (want_null)
 		printf("%s:FAIL:%s unexpected pointer %p, expected NULL\n", func, name, ptr);
-	else
+	else if (err)
 		printf("%s:FAIL:%s unexpected NULL, errno %d (%s)\n", func, name, err,
 		       strerror(err));
+	else
+		printf("%s:FAIL:%s unexpected NULL\n", func, name);
 	test__fail();
 	return false;
 }
@@ -521,7 +524,8 @@ bool test__assert_memeq(const char *func, const char *name, const void *actual,
 		return true;
 	from = i & ~(size_t)15;
 	to = from + 16 < len ? from + 16 : len;
-	printf("%s:FAIL:%s first difference at offset %zu of %zu: actual 0x%02x != expected 0x%02x\n",
+	printf("%s:FAIL:%s first difference at offset %zu of %zu: actual 0x%02x != expected "
+	       "0x%02x\n",
 	       func, name, i, len, a[i], e[i]);
 	hexdump_row("actual", a, from, to);
 	hexdump_row("expected", e, from, to);
@@ -532,10 +536,14 @@ bool test__assert_memeq(const char *func, const char *name, const void *actual,
 /* ---- dying inside a test ---- */
 
 /* Only write(2) from here on: these run in signal handlers and sanitizer death callbacks. */
+static char raw_last = '\n';
+
 static void raw_write(const char *s, size_t len)
 {
 	ssize_t n;
 
+	if (len)
+		raw_last = s[len - 1];
 	while (len) {
 		n = write(env.out_fd, s, len);
 		if (n <= 0)
@@ -587,7 +595,9 @@ static void crash_report(const char *why)
 	if (st->log)
 		raw_write(st->log, st->log_len);
 	raw_log_copy();
-	raw_str("\n#");
+	if (raw_last != '\n')
+		raw_str("\n");
+	raw_str("#");
 	raw_num(st->num);
 	raw_str(" ");
 	raw_str(st->test->name);
@@ -631,6 +641,16 @@ static void crash_exit(void)
 }
 
 void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+const char *__ubsan_default_options(void);
+
+/*
+ * Read by UBSan at start-up (UBSAN_OPTIONS still wins): make undefined behaviour fatal even
+ * in a build with recoverable checks, so the report is shown, not kept in a passing log.
+ */
+__attribute__((used)) const char *__ubsan_default_options(void)
+{
+	return "halt_on_error=1:abort_on_error=1:print_stacktrace=1";
+}
 
 static void crash_handlers_install(void)
 {

@@ -44,8 +44,7 @@ bool test__assert_cmp(const char *func, const char *name, enum test__cmp_op op, 
 		      unsigned long long a, bool b_signed, unsigned long long b);
 bool test__assert_ok(const char *func, const char *name, long long res, int err);
 bool test__assert_err(const char *func, const char *name, long long res);
-bool test__assert_ptr(const char *func, const char *name, const void *ptr, bool want_null,
-		      int err);
+bool test__assert_ptr(const char *func, const char *name, const void *ptr, bool want_null, int err);
 bool test__assert_bool(const char *func, const char *name, bool cond, bool want);
 bool test__assert_streq(const char *func, const char *name, const char *actual,
 			const char *expected);
@@ -55,21 +54,21 @@ bool test__assert_memeq(const char *func, const char *name, const void *actual,
 			const void *expected, size_t len);
 
 /*
- * `x + 0` promotes bit-fields and small types, so __typeof__ works on any integer
- * expression; a type is signed when its -1 is below its 1.
+ * The type of `0 ? x : x` is x's promoted type, so bit-fields, bool, small types, arrays and
+ * NULL all work; a type is signed when (type)-1 is below (type)1.
  */
-#define test__type(x) __typeof__((x) + 0)
-#define test__is_signed(x) ((test__type(x))-1 < (test__type(x))1)
-#define test__bits(v, x)                                                                           \
+#define test__type(x) __typeof__(0 ? (x) : (x))
+#define test__is_signed(x) ((test__type(x))(-1) < (test__type(x))1)
+#define test__bits(v, x) \
 	(test__is_signed(x) ? (unsigned long long)(long long)(v) : (unsigned long long)(v))
 
-#define test__cmp(actual, expected, name, op)                                                      \
-	({                                                                                         \
-		test__type(actual) ___act = (actual);                                              \
-		test__type(expected) ___exp = (expected);                                          \
-		test__assert_cmp(__func__, (name), (op), test__is_signed(actual),                  \
-				 test__bits(___act, actual), test__is_signed(expected),            \
-				 test__bits(___exp, expected));                                    \
+#define test__cmp(actual, expected, name, op)                                           \
+	({                                                                              \
+		test__type(actual) ___act = (actual);                                   \
+		test__type(expected) ___exp = (expected);                               \
+		test__assert_cmp(__func__, (name), (op), test__is_signed(actual),       \
+				 test__bits(___act, actual), test__is_signed(expected), \
+				 test__bits(___exp, expected));                         \
 	})
 
 #define ASSERT_EQ(actual, expected, name) test__cmp(actual, expected, name, TEST__EQ)
@@ -80,18 +79,18 @@ bool test__assert_memeq(const char *func, const char *name, const void *actual,
 #define ASSERT_LT(actual, expected, name) test__cmp(actual, expected, name, TEST__LT)
 
 /* res == 0; a negative res is shown as -errno, with errno too (for -1 returns). */
-#define ASSERT_OK(res, name)                                                                       \
-	({                                                                                         \
-		long long ___res = (res);                                                          \
-		test__assert_ok(__func__, (name), ___res, errno);                                  \
+#define ASSERT_OK(res, name)                                      \
+	({                                                        \
+		long long ___res = (res);                         \
+		test__assert_ok(__func__, (name), ___res, errno); \
 	})
 /* res < 0 */
 #define ASSERT_ERR(res, name) test__assert_err(__func__, (name), (long long)(res))
 
-#define ASSERT_OK_PTR(ptr, name)                                                                   \
-	({                                                                                         \
-		const void *___ptr = (ptr);                                                        \
-		test__assert_ptr(__func__, (name), ___ptr, false, errno);                          \
+#define ASSERT_OK_PTR(ptr, name)                                          \
+	({                                                                \
+		const void *___ptr = (ptr);                               \
+		test__assert_ptr(__func__, (name), ___ptr, false, errno); \
 	})
 #define ASSERT_NULL(ptr, name) test__assert_ptr(__func__, (name), (ptr), true, 0)
 
@@ -99,12 +98,12 @@ bool test__assert_memeq(const char *func, const char *name, const void *actual,
 #define ASSERT_FALSE(cond, name) test__assert_bool(__func__, (name), !!(cond), false)
 
 /* NULL equals only NULL. */
-#define ASSERT_STREQ(actual, expected, name)                                                       \
+#define ASSERT_STREQ(actual, expected, name) \
 	test__assert_streq(__func__, (name), (actual), (expected))
-#define ASSERT_HAS_SUBSTR(haystack, needle, name)                                                  \
+#define ASSERT_HAS_SUBSTR(haystack, needle, name) \
 	test__assert_substr(__func__, (name), (haystack), (needle))
 /* Shows the first differing offset and a hex dump of both around it. */
-#define ASSERT_MEMEQ(actual, expected, len, name)                                                  \
+#define ASSERT_MEMEQ(actual, expected, len, name) \
 	test__assert_memeq(__func__, (name), (actual), (expected), (len))
 
 #endif /* TEST_PROGS_H */

@@ -178,8 +178,15 @@ json_q()
 {
 	"$PYTHON" -c '
 import json, sys
-d = json.load(sys.stdin)
-v = eval(sys.argv[1], {"d": d, "a": sys.argv[2:]})
+raw = sys.stdin.read()
+try:
+    d = json.loads(raw)
+except ValueError as e:
+    sys.exit("json_q: not JSON (%s): %r" % (e, raw[:300]))
+try:
+    v = eval(sys.argv[1], {"d": d, "a": sys.argv[2:]})
+except Exception as e:
+    sys.exit("json_q: %s on %s: %s: %s" % (sys.argv[1], raw[:300], type(e).__name__, e))
 if isinstance(v, bool):
     print("true" if v else "false")
 elif v is None:

@@ -27,7 +27,12 @@ EOF
 # nothing but a down lo, and every netns name and bpffs mount made below dies with it even on
 # SIGKILL. Where unshare is refused, the ip-netns namespaces alone still isolate the tests.
 if [[ -z ${XBT_UNSHARED:-} && $EUID -eq 0 ]] && unshare -n -m true 2>/dev/null; then
-	XBT_UNSHARED=1 exec unshare -n -m "$BASH" "$(readlink -f "$0")" "$@"
+	XBT_UNSHARED=$(readlink /proc/self/ns/mnt) exec unshare -n -m "$BASH" "$(readlink -f "$0")" "$@"
+fi
+# In a mount namespace of our own (not merely XBT_UNSHARED set), a private /run/netns keeps
+# even the names of our netns out of the host's `ip netns list`, whatever happens to us.
+if [[ -n ${XBT_UNSHARED:-} && $XBT_UNSHARED == mnt:* && $(readlink /proc/self/ns/mnt) != "$XBT_UNSHARED" ]]; then
+	mkdir -p /run/netns && mount -t tmpfs -o mode=0755,size=1m xbt-netns /run/netns
 fi
 
 # shellcheck source-path=SCRIPTDIR

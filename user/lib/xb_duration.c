@@ -104,9 +104,16 @@ __u64 xb_now_boot_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
+/*
+ * In nanoseconds throughout, so that one stamp converts to the same second on every call:
+ * the offset between the clocks moves only by the microseconds between the two reads.
+ */
 __s64 xb_boot_to_unix(__u64 boot_ns)
 {
-	__s64 now_boot = (__s64)xb_now_boot_ns();
+	struct timespec real;
+	__s64 now_boot = (__s64)xb_now_boot_ns(), real_ns;
 
-	return (__s64)time(NULL) - (now_boot - (__s64)boot_ns) / 1000000000LL;
+	clock_gettime(CLOCK_REALTIME, &real);
+	real_ns = (__s64)real.tv_sec * 1000000000LL + real.tv_nsec;
+	return (real_ns - now_boot + (__s64)boot_ns + 500000000LL) / 1000000000LL;
 }

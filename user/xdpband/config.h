@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xdpband's configuration file (default /etc/xdpban/xdpban.conf), an INI file read with
+ * inih: one [xdpband] section of settings, and [source:NAME] sections that are stored as
+ * read for the log sources to interpret. Parsing is pure: it looks interfaces up by name
+ * (if_nametoindex) but attaches, creates and opens nothing. doc/xdpban.conf.example lists
+ * every key with its default.
+ */
+#ifndef XBD_CONFIG_H
+#define XBD_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "xb.h"
+
+#define XBD_CONFIG_PATH "/etc/xdpban/xdpban.conf"
+#define XBD_STATE_DIR_DEFAULT "/var/lib/xdpban"
+#define XBD_EXPIRE_DEFAULT_S 5
+#define XBD_EXPIRE_MAX_S 3600
+#define XBD_LOG_BURST_MAX 10000
+/* Largest max_* capacity; 0 means the default. */
+#define XBD_CAPACITY_MAX (1U << 30)
+/* A LOG prefix: at most 29 bytes, as iptables' --log-prefix, and the NUL. */
+#define XBD_LOG_PREFIX_LEN 30
+/* As struct xb_maps' pin_dir, which the pin dir must fit. */
+#define XBD_PIN_DIR_LEN 256
+#define XBD_SOURCE_NAME_LEN 64
+
+/* The keys of [xdpband], in the order the example file lists them. */
+enum xbd_key {
+	XBD_KEY_INTERFACES,
+	XBD_KEY_MODE,
+	XBD_KEY_MAX_BAN_V4,
+	XBD_KEY_MAX_BAN_V6,
+	XBD_KEY_MAX_PFX_V4,
+	XBD_KEY_MAX_PFX_V6,
+	XBD_KEY_MAX_ALLOW,
+	XBD_KEY_LOG_LIMIT,
+	XBD_KEY_LOG_BURST,
+	XBD_KEY_LOG_PREFIX_TCP,
+	XBD_KEY_LOG_PREFIX_UDP,
+	XBD_KEY_LOG_PREFIX_ICMP,
+	XBD_KEY_LOG_PREFIX_OTHER,
+	XBD_KEY_STATE_DIR,
+	XBD_KEY_LOG_FILE,
+	XBD_KEY_LOG_SYSLOG,
+	XBD_KEY_SYSLOG_FACILITY,
+	XBD_KEY_SYSLOG_LEVEL,
+	XBD_KEY_EXPIRE_INTERVAL,
+	XBD_KEY_PIN_DIR,
+	__XBD_KEY_MAX,
+};
+
+/* Each key's name as the file spells it. */
+extern const char *const xbd_key_names[__XBD_KEY_MAX];
+
+/* One key = value line of a [source:NAME] section, exactly as inih returned it. */
+struct xbd_source_kv {
+	char *key;
+	char *value;
+	int line;
+};
+
+/* A [source:NAME] section: its keys in file order, repeated keys kept, none interpreted. */
+struct xbd_source_raw {
+	char name[XBD_SOURCE_NAME_LEN];
+	struct xbd_source_kv *kv;
+	size_t n;
+	int line; /* of the [source:NAME] header */
+};
+
+struct xbd_config {
+	char path[PATH_MAX]; /* the file it was read from; "" for defaults */
+	char ifaces[XB_MAX_IFACES][XB_IFNAME_LEN];
+	size_t n_ifaces;
+	struct xb_load_opts load; /* mode and map capacities, 0 = default */
+	__u64 log_interval_ns; /* log_limit, as xb_rate_parse() returns it */
+	__u32 log_burst;
+	char log_prefix[__XB_CLASS_MAX][XBD_LOG_PREFIX_LEN]; /* by enum xb_log_class */
+	char state_dir[PATH_MAX];
+	char log_file[PATH_MAX]; /* "" = no log file */
+	bool log_syslog;
+	int syslog_facility; /* LOG_DAEMON etc. of <syslog.h> */
+	int syslog_level; /* LOG_DEBUG etc. */
+	__u64 expire_interval_s;
+	char pin_dir[XBD_PIN_DIR_LEN];
+	/* The line each key was set on, 0 when the file does not set it. */
+	int line[__XBD_KEY_MAX];
+	struct xbd_source_raw *sources;
+	size_t n_sources;
+};
+
+/* Every setting at its default, no interfaces, no sources, path "". */
+void xbd_config_defaults(struct xbd_config *cfg);
+
+/*
+ * Reads path into *cfg, replacing all of it. Returns 0, -ENOENT when the file does not
+ * exist, -EINVAL for anything wrong inside it, another -errno when it cannot be read,
+ * -ENOMEM. On every failure err (if err_size) holds one line, "FILE:LINE: KEY: what is
+ * wrong; what to do" (without LINE for open and read errors), and *cfg is as
+ * xbd_config_defaults() leaves it. After success, xbd_config_free() releases the sources.
+ */
+int xbd_config_load(const char *path, struct xbd_config *cfg, char *err, size_t err_size);
+
+/* Frees the [source:*] sections; cfg may then be reloaded or dropped. Idempotent. */
+void xbd_config_free(struct xbd_config *cfg);
+
+#endif /* XBD_CONFIG_H */
