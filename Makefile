@@ -15,15 +15,19 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 INCLUDES := -I$(OUTPUT) -Imaps -Iuser/lib
 ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) -DXDPBAN_VERSION='"$(VERSION)"' $(CFLAGS)
-LDLIBS := -lbpf -lelf -lz
+LDLIBS := -lbpf -lelf -lz -linih
 
 BPF_SRC := bpf/xdpban.bpf.c
 LIB_SRC := $(wildcard user/lib/*.c)
 BANCTL_SRC := $(wildcard user/banctl/*.c)
+XDPBAND_SRC := $(wildcard user/xdpband/*.c)
 TEST_SRC := selftests/test_progs.c selftests/frames.c selftests/xb_fixture.c $(wildcard selftests/prog_tests/*.c)
 
 LIB_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRC))
 BANCTL_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(BANCTL_SRC))
+XDPBAND_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(XDPBAND_SRC))
+# The config parser is shared: xdpband reads it, banctl log finds the daemon's files by it.
+CONFIG_OBJ := $(OUTPUT)/user/xdpband/config.o
 TEST_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(TEST_SRC))
 
 ifeq ($(V),1)
@@ -38,7 +42,7 @@ endif
 .SECONDARY:
 .PHONY: all test check clean vmlinux demo bench install
 
-all: $(OUTPUT)/banctl $(OUTPUT)/test_progs
+all: $(OUTPUT)/banctl $(OUTPUT)/xdpband $(OUTPUT)/test_progs
 
 $(OUTPUT)/xdpban.bpf.o: $(BPF_SRC) maps/xdpban_maps.h vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
@@ -51,16 +55,20 @@ $(OUTPUT)/xdpban.skel.h: $(OUTPUT)/xdpban.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name xdpban_bpf > $@
 
 $(OUTPUT)/%.o: %.c $(OUTPUT)/xdpban.skel.h maps/xdpban_maps.h $(wildcard user/lib/*.h) \
-		$(wildcard user/banctl/*.h) $(wildcard selftests/*.h)
+		$(wildcard user/banctl/*.h) $(wildcard user/xdpband/*.h) $(wildcard selftests/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -Iselftests -Iuser/banctl -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Iselftests -Iuser/banctl -Iuser/xdpband -c $< -o $@
 
 $(OUTPUT)/libxdpban.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(OUTPUT)/banctl: $(BANCTL_OBJ) $(OUTPUT)/libxdpban.a
+$(OUTPUT)/banctl: $(BANCTL_OBJ) $(CONFIG_OBJ) $(OUTPUT)/libxdpban.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/xdpband: $(XDPBAND_OBJ) $(OUTPUT)/libxdpban.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -70,7 +78,7 @@ $(OUTPUT)/tests.h: $(wildcard selftests/prog_tests/*.c) selftests/gen_tests_h.sh
 
 $(OUTPUT)/selftests/test_progs.o: $(OUTPUT)/tests.h
 
-$(OUTPUT)/test_progs: $(TEST_OBJ) $(OUTPUT)/libxdpban.a
+$(OUTPUT)/test_progs: $(TEST_OBJ) $(filter-out %/xdpband.o,$(XDPBAND_OBJ)) $(OUTPUT)/libxdpban.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -96,7 +104,8 @@ check: all
 	$(call msg,SANITIZE,$(OUTPUT)/asan)
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan CC=clang \
 		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-		LDLIBS='$(LDLIBS) -fsanitize=address,undefined' $(OUTPUT)/asan/banctl $(OUTPUT)/asan/test_progs
+		LDLIBS='$(LDLIBS) -fsanitize=address,undefined' $(OUTPUT)/asan/banctl \
+		$(OUTPUT)/asan/xdpband $(OUTPUT)/asan/test_progs
 	$(Q)$(OUTPUT)/asan/test_progs
 
 vmlinux:

@@ -91,6 +91,13 @@ static bool should_run_test(const char *name, int num)
 	return false;
 }
 
+static bool filter_sub_match(const struct filter *f, const char *sub, int sub_num)
+{
+	if (f->test)
+		return !f->sub || strstr(sub, f->sub);
+	return !f->sub_num || f->sub_num == sub_num;
+}
+
 static bool should_run_subtest(const struct test_state *st, const char *sub)
 {
 	if (!env.filter_cnt)
@@ -98,10 +105,8 @@ static bool should_run_subtest(const struct test_state *st, const char *sub)
 	for (int i = 0; i < env.filter_cnt; i++) {
 		const struct filter *f = &env.filters[i];
 
-		if (!filter_test_match(f, st->test->name, st->num))
-			continue;
-		if (f->test ? !f->sub || strstr(sub, f->sub)
-			    : !f->sub_num || f->sub_num == st->sub_num)
+		if (filter_test_match(f, st->test->name, st->num) &&
+		    filter_sub_match(f, sub, st->sub_num))
 			return true;
 	}
 	return false;

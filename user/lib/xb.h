@@ -102,6 +102,8 @@ struct xb_maps {
  */
 int xb_maps_open(struct xb_maps *maps, const char *pin_dir, bool writer);
 void xb_maps_close(struct xb_maps *maps);
+/* Drops the pin-dir lock but keeps the maps open: for a long-lived reader like xdpband. */
+void xb_maps_unlock(struct xb_maps *maps);
 /* Entries in one map and its capacity; walks the keys, so O(entries). */
 int xb_map_count(int fd, __u32 *entries, __u32 *max_entries);
 
@@ -157,6 +159,14 @@ struct xb_ban_entry {
 
 /* Every ban, unsorted; free(*out) after. */
 int xb_bans_list(struct xb_maps *maps, struct xb_ban_entry **out, size_t *n);
+
+typedef void (*xb_expire_fn)(const struct xb_ban_entry *e, void *ctx);
+
+/*
+ * Removes every ban past its expiry (the kernel stopped enforcing them already), under the
+ * pin-dir lock, calling fn for each. Returns how many went, or -errno.
+ */
+int xb_bans_expire(struct xb_maps *maps, xb_expire_fn fn, void *ctx);
 
 struct xb_allow_entry {
 	struct xb_prefix pfx;

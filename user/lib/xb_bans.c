@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include <unistd.h>
 #include "xb.h"
+#include "xb_internal.h"
 
 #define BATCH 8192
 
@@ -529,6 +531,43 @@ int xb_bans_list(struct xb_maps *maps, struct xb_ban_entry **out, size_t *n)
 	*out = (struct xb_ban_entry *)c.items;
 	*n = c.n;
 	return 0;
+}
+
+int xb_bans_expire(struct xb_maps *maps, xb_expire_fn fn, void *ctx)
+{
+	struct xb_ban_entry *e = NULL;
+	int lock_fd = -1, removed = 0, err;
+	size_t n = 0;
+	__u64 now;
+
+	if (maps->lock_fd < 0) {
+		lock_fd = xb_lock(maps->pin_dir, true);
+		if (lock_fd < 0)
+			return lock_fd;
+	}
+	err = xb_bans_list(maps, &e, &n);
+	now = xb_now_boot_ns();
+	for (size_t i = 0; !err && i < n; i++) {
+		enum xb_map_id id = ban_map_of(&e[i].pfx);
+		union xb_key key;
+
+		if (!e[i].ban.expires_ns || e[i].ban.expires_ns > now)
+			continue;
+		make_key(id, &e[i].pfx, &key);
+		/* Refreshed since the walk? Then it is not expired any more. */
+		if (bpf_map_lookup_elem(maps->fd[id], &key, &e[i].ban) ||
+		    e[i].ban.expires_ns > now || !e[i].ban.expires_ns)
+			continue;
+		if (bpf_map_delete_elem(maps->fd[id], &key))
+			continue;
+		removed++;
+		if (fn)
+			fn(&e[i], ctx);
+	}
+	free(e);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return err ? err : removed;
 }
 
 /* ---- allow list ---- */

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/icmp6.h>
 #include "xb.h"
@@ -43,15 +44,9 @@
 #define ESP_HDR_LEN 8
 #define IPV6_OPT_HDR_LEN 2
 
-/* IPv4 frag_off bits, as include/net/ip.h names them. */
-#define IP_CE 0x8000
-#define IP_DF 0x4000
-#define IP_MF 0x2000
-#define IP_OFFSET 0x1fff
-
-/* IPv4 TOS masks, as include/uapi/linux/ip.h has them. */
-#define IPTOS_TOS_MASK_ 0x1e
-#define IPTOS_PREC_MASK_ 0xe0
+/* The kernel's names for two of <netinet/ip.h>'s frag_off bits (include/net/ip.h). */
+#define IP_CE IP_RF
+#define IP_OFFSET IP_OFFMASK
 
 /* The line so far: written while it fits, counted always, as snprintf() does. */
 struct line {
@@ -125,12 +120,12 @@ static unsigned int rest_be32(const struct xb_event *ev)
 static void dump_common(struct line *l, const struct xb_event *ev, const char *prefix,
 			const char *ifname)
 {
-	const __u8 *m = ev->mac;
-
 	add(l, "%sIN=%s OUT= ", prefix ? prefix : "", ifname ? ifname : "");
-	add(l, "MAC=%02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x ",
-	    m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[12],
-	    m[13]);
+	/* dev->hard_header_len is ETH_HLEN: the frame's first 14 bytes, tag or not. */
+	add(l, "MAC=");
+	for (size_t i = 0; i < sizeof(ev->mac); i++)
+		add(l, "%s%02x", i ? ":" : "", ev->mac[i]);
+	add(l, " ");
 }
 
 /* nf_log_dump_tcp_header(), default flags: no SEQ/ACK, no OPT. */
@@ -273,8 +268,8 @@ static void dump_ipv4(struct line *l, const struct xb_event *ev)
 	__u32 avail = l4_avail(ev, IPV4_HDR_LEN);
 
 	add(l, "SRC=%u.%u.%u.%u DST=%u.%u.%u.%u ", s[0], s[1], s[2], s[3], d[0], d[1], d[2], d[3]);
-	add(l, "LEN=%u TOS=0x%02X PREC=0x%02X TTL=%u ID=%u ", ev->ip_len,
-	    ev->tos & IPTOS_TOS_MASK_, ev->tos & IPTOS_PREC_MASK_, ev->ttl, ev->ip_id);
+	add(l, "LEN=%u TOS=0x%02X PREC=0x%02X TTL=%u ID=%u ", ev->ip_len, ev->tos & IPTOS_TOS_MASK,
+	    ev->tos & IPTOS_PREC_MASK, ev->ttl, ev->ip_id);
 	if (ev->frag_off & IP_CE)
 		add(l, "CE ");
 	if (ev->frag_off & IP_DF)

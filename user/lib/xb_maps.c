@@ -182,6 +182,13 @@ cleanup:
 	return err;
 }
 
+void xb_maps_unlock(struct xb_maps *maps)
+{
+	if (maps->lock_fd >= 0)
+		close(maps->lock_fd);
+	maps->lock_fd = -1;
+}
+
 void xb_maps_close(struct xb_maps *maps)
 {
 	for (int i = 0; i < __XB_MAP_MAX; i++) {

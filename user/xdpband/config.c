@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdpband's INI configuration, read with inih (ini_parse_stream).
+ *
+ * inih's handler gets no line number, never hears of a section without keys, and treats an
+ * indented line as the continuation of the previous value. So inih reads through
+ * read_line(), which counts lines, drops comments (';' and '#', at the start or after
+ * whitespace), removes indentation, checks every line's shape and tracks the section; the
+ * handler then knows its line, and inih only ever sees lines it accepts. Parsing stops at
+ * the first error, whose message names FILE:LINE and the key.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <sys/types.h>
+#include <ini.h>
+#include "config.h"
+
+_Static_assert(XBD_PIN_DIR_LEN == sizeof(((struct xb_maps *)0)->pin_dir),
+	       "pin_dir must fit struct xb_maps");
+_Static_assert(XB_IFNAME_LEN == IF_NAMESIZE, "interface names as the kernel's");
+
+const char *const xbd_key_names[__XBD_KEY_MAX] = {
+	[XBD_KEY_INTERFACES] = "interfaces",
+	[XBD_KEY_MODE] = "mode",
+	[XBD_KEY_MAX_BAN_V4] = "max_ban_v4",
+	[XBD_KEY_MAX_BAN_V6] = "max_ban_v6",
+	[XBD_KEY_MAX_PFX_V4] = "max_pfx_v4",
+	[XBD_KEY_MAX_PFX_V6] = "max_pfx_v6",
+	[XBD_KEY_MAX_ALLOW] = "max_allow",
+	[XBD_KEY_LOG_LIMIT] = "log_limit",
+	[XBD_KEY_LOG_BURST] = "log_burst",
+	[XBD_KEY_LOG_PREFIX_TCP] = "log_prefix_tcp",
+	[XBD_KEY_LOG_PREFIX_UDP] = "log_prefix_udp",
+	[XBD_KEY_LOG_PREFIX_ICMP] = "log_prefix_icmp",
+	[XBD_KEY_LOG_PREFIX_OTHER] = "log_prefix_other",
+	[XBD_KEY_STATE_DIR] = "state_dir",
+	[XBD_KEY_LOG_FILE] = "log_file",
+	[XBD_KEY_LOG_SYSLOG] = "log_syslog",
+	[XBD_KEY_SYSLOG_FACILITY] = "syslog_facility",
+	[XBD_KEY_SYSLOG_LEVEL] = "syslog_level",
+	[XBD_KEY_EXPIRE_INTERVAL] = "expire_interval",
+	[XBD_KEY_PIN_DIR] = "pin_dir",
+};
+
+/* The seed's iptables LOG prefixes, by enum xb_log_class. */
+static const char *const default_prefixes[__XB_CLASS_MAX] = {
+	[XB_CLASS_TCP] = "Denied TCP: ",
+	[XB_CLASS_UDP] = "Denied UDP: ",
+	[XB_CLASS_ICMP] = "Denied ICMP: ",
+	[XB_CLASS_OTHER] = "Denied: ",
+};
+
+struct name_val {
+	const char *name;
+	int val;
+};
+
+static const struct name_val facilities[] = {
+	{ "kern", LOG_KERN },	  { "user", LOG_USER },		{ "mail", LOG_MAIL },
+	{ "daemon", LOG_DAEMON }, { "auth", LOG_AUTH },		{ "syslog", LOG_SYSLOG },
+	{ "lpr", LOG_LPR },	  { "news", LOG_NEWS },		{ "uucp", LOG_UUCP },
+	{ "cron", LOG_CRON },	  { "authpriv", LOG_AUTHPRIV }, { "ftp", LOG_FTP },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },	{ "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },	{ "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+/* syslog.conf's names, and iptables' "error" and "warn". */
+static const struct name_val levels[] = {
+	{ "emerg", LOG_EMERG },	    { "alert", LOG_ALERT },	{ "crit", LOG_CRIT },
+	{ "err", LOG_ERR },	    { "error", LOG_ERR },	{ "warning", LOG_WARNING },
+	{ "warn", LOG_WARNING },    { "notice", LOG_NOTICE },	{ "info", LOG_INFO },
+	{ "debug", LOG_DEBUG },
+};
+
+static const struct name_val bools[] = {
+	{ "yes", 1 }, { "true", 1 },  { "on", 1 },  { "1", 1 },
+	{ "no", 0 },  { "false", 0 }, { "off", 0 }, { "0", 0 },
+};
+
+enum section { SECT_NONE, SECT_MAIN, SECT_SOURCE };
+
+struct parse_state {
+	struct xbd_config *cfg;
+	const char *path;
+	FILE *file;
+	char *buf; /* getline()'s */
+	size_t cap;
+	int line; /* of the line inih holds */
+	enum section sect;
+	const char *key; /* the [xdpband] key being parsed, for messages */
+	int err; /* the first error, -errno; 0 = none yet */
+	int err_line;
+	char *msg;
+	size_t msg_size;
+};
+
+/* Records the first error only: "PATH:LINE: KEY: <fmt>"; line 0 and key NULL are left out. */
+static int vfail(struct parse_state *st, int line, const char *key, int err, const char *fmt,
+		 va_list ap)
+{
+	int n;
+
+	if (st->err)
+		return st->err;
+	st->err = err;
+	st->err_line = line;
+	if (!st->msg_size)
+		return err;
+	if (line > 0)
+		n = snprintf(st->msg, st->msg_size, "%s:%d: ", st->path, line);
+	else
+		n = snprintf(st->msg, st->msg_size, "%s: ", st->path);
+	if (n >= 0 && (size_t)n < st->msg_size && key)
+		n += snprintf(st->msg + n, st->msg_size - (size_t)n, "%s: ", key);
+	if (n >= 0 && (size_t)n < st->msg_size)
+		vsnprintf(st->msg + n, st->msg_size - (size_t)n, fmt, ap);
+	return err;
+}
+
+static int fail_at(struct parse_state *st, int line, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail_at(struct parse_state *st, int line, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = vfail(st, line, NULL, err, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* An error on the current line, not tied to a key's value. */
+static int fail(struct parse_state *st, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct parse_state *st, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = vfail(st, st->line, NULL, err, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* A bad value of the current key: -EINVAL, "PATH:LINE: KEY: <fmt>". */
+static int bad(struct parse_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct parse_state *st, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = vfail(st, st->line, st->key, -EINVAL, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* ---- values ---- */
+
+static int lookup(const struct name_val *tab, size_t n, const char *name, int *val)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcasecmp(tab[i].name, name)) {
+			*val = tab[i].val;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Decimal digits only; -ERANGE above max (which must stay below 2^60). */
+static int parse_uint(const char *s, __u64 max, __u64 *out)
+{
+	__u64 v = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*s); s++) {
+		v = v * 10 + (__u64)(*s - '0');
+		if (v > max)
+			return -ERANGE;
+	}
+	if (*s)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_interfaces(struct parse_state *st, const char *v)
+{
+	struct xbd_config *cfg = st->cfg;
+	char name[XB_IFNAME_LEN];
+	size_t len;
+
+	cfg->n_ifaces = 0;
+	for (v += strspn(v, " \t,"); *v; v += len, v += strspn(v, " \t,")) {
+		len = strcspn(v, " \t,");
+		if (len >= sizeof(name))
+			return bad(st, "'%.*s' is longer than an interface name (%zu bytes)",
+				   (int)len, v, sizeof(name) - 1);
+		memcpy(name, v, len);
+		name[len] = '\0';
+		for (size_t i = 0; i < cfg->n_ifaces; i++)
+			if (!strcmp(cfg->ifaces[i], name))
+				return bad(st, "'%s' is listed twice", name);
+		if (cfg->n_ifaces == XB_MAX_IFACES)
+			return bad(st, "more than %d interfaces", XB_MAX_IFACES);
+		if (!if_nametoindex(name)) {
+			if (errno != ENODEV && errno != ENXIO)
+				return fail(st, -errno, "%s: cannot look up interface '%s': %s",
+					    st->key, name, strerror(errno));
+			return bad(st, "no interface '%s' here", name);
+		}
+		memcpy(cfg->ifaces[cfg->n_ifaces++], name, len + 1);
+	}
+	return 0;
+}
+
+static int parse_mode(struct parse_state *st, const char *v, enum xb_xdp_mode *mode)
+{
+	if (!strcasecmp(v, "auto"))
+		*mode = XB_MODE_NONE;
+	else if (!strcasecmp(v, "native"))
+		*mode = XB_MODE_NATIVE;
+	else if (!strcasecmp(v, "generic"))
+		*mode = XB_MODE_GENERIC;
+	else
+		return bad(st, "bad mode '%s'; use auto, native or generic", v);
+	return 0;
+}
+
+static int parse_capacity(struct parse_state *st, const char *v, __u32 *out)
+{
+	__u64 n;
+
+	if (parse_uint(v, XBD_CAPACITY_MAX, &n))
+		return bad(st, "bad number '%s'; use 1 to %u entries, or 0 for the default", v,
+			   XBD_CAPACITY_MAX);
+	*out = (__u32)n;
+	return 0;
+}
+
+static int parse_rate(struct parse_state *st, const char *v, __u64 *interval_ns)
+{
+	int err = xb_rate_parse(v, interval_ns);
+
+	if (err == -ERANGE)
+		return bad(st, "rate '%s' is out of range; use 1/day up to 10000/second", v);
+	if (err)
+		return bad(st, "bad rate '%s'; use N/second, N/minute, N/hour or N/day, e.g. 5/min",
+			   v);
+	return 0;
+}
+
+static int parse_burst(struct parse_state *st, const char *v, __u32 *burst)
+{
+	__u64 n;
+
+	if (parse_uint(v, XBD_LOG_BURST_MAX, &n) || !n)
+		return bad(st, "bad number '%s'; use 1 to %d", v, XBD_LOG_BURST_MAX);
+	*burst = (__u32)n;
+	return 0;
+}
+
+/*
+ * inih strips the spaces around a value, so an unquoted prefix ending in ':' gets its space
+ * back; a quoted one is taken exactly as written between the quotes.
+ */
+static int parse_prefix(struct parse_state *st, const char *v, char out[XBD_LOG_PREFIX_LEN])
+{
+	size_t len = strlen(v);
+	bool quoted = v[0] == '"', space;
+
+	if (quoted && (len < 2 || v[len - 1] != '"'))
+		return bad(st, "'%s' opens a quote but does not end with one", v);
+	if (quoted)
+		len -= 2;
+	space = !quoted && len && v[len - 1] == ':';
+	if (len + space > XBD_LOG_PREFIX_LEN - 1)
+		return bad(st, "'%s' makes a %zu-byte prefix; at most %d fit, as in iptables' LOG",
+			   v, len + space, XBD_LOG_PREFIX_LEN - 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[quoted + i];
+
+		if (c < 0x20 || c > 0x7e)
+			return bad(st, "byte 0x%02x is not printable ASCII; use plain text", c);
+	}
+	memcpy(out, v + quoted, len);
+	if (space)
+		out[len++] = ' ';
+	out[len] = '\0';
+	return 0;
+}
+
+static int parse_path(struct parse_state *st, const char *v, char *out, size_t size,
+		      bool empty_ok)
+{
+	if (!*v && empty_ok) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (v[0] != '/')
+		return bad(st, "'%s' is not an absolute path; start it with '/'", v);
+	if (strlen(v) >= size)
+		return bad(st, "path is longer than %zu bytes", size - 1);
+	strcpy(out, v);
+	return 0;
+}
+
+static int parse_bool(struct parse_state *st, const char *v, bool *out)
+{
+	int val;
+
+	if (lookup(bools, sizeof(bools) / sizeof(bools[0]), v, &val))
+		return bad(st, "bad boolean '%s'; use yes or no", v);
+	*out = val;
+	return 0;
+}
+
+static int parse_facility(struct parse_state *st, const char *v, int *out)
+{
+	if (lookup(facilities, sizeof(facilities) / sizeof(facilities[0]), v, out))
+		return bad(st,
+			   "unknown facility '%s'; use kern, user, mail, daemon, auth, syslog, lpr, "
+			   "news, uucp, cron, authpriv, ftp or local0 to local7",
+			   v);
+	return 0;
+}
+
+static int parse_level(struct parse_state *st, const char *v, int *out)
+{
+	if (v[0] >= '0' && v[0] <= '7' && !v[1]) {
+		*out = v[0] - '0';
+		return 0;
+	}
+	if (lookup(levels, sizeof(levels) / sizeof(levels[0]), v, out))
+		return bad(st,
+			   "unknown level '%s'; use emerg, alert, crit, err, warning, notice, info, "
+			   "debug or 0 to 7",
+			   v);
+	return 0;
+}
+
+static int parse_interval(struct parse_state *st, const char *v, __u64 *seconds)
+{
+	int err = xb_duration_parse(v, seconds);
+
+	if (err == -EINVAL)
+		return bad(st, "bad duration '%s'; use e.g. 5s, 30s or 1m", v);
+	if (err || *seconds < 1 || *seconds > XBD_EXPIRE_MAX_S)
+		return bad(st, "'%s' is out of range; use 1s to 1h", v);
+	return 0;
+}
+
+static int parse_value(struct parse_state *st, enum xbd_key key, const char *v)
+{
+	struct xbd_config *cfg = st->cfg;
+
+	switch (key) {
+	case XBD_KEY_INTERFACES:
+		return parse_interfaces(st, v);
+	case XBD_KEY_MODE:
+		return parse_mode(st, v, &cfg->load.mode);
+	case XBD_KEY_MAX_BAN_V4:
+		return parse_capacity(st, v, &cfg->load.max_ban_v4);
+	case XBD_KEY_MAX_BAN_V6:
+		return parse_capacity(st, v, &cfg->load.max_ban_v6);
+	case XBD_KEY_MAX_PFX_V4:
+		return parse_capacity(st, v, &cfg->load.max_pfx_v4);
+	case XBD_KEY_MAX_PFX_V6:
+		return parse_capacity(st, v, &cfg->load.max_pfx_v6);
+	case XBD_KEY_MAX_ALLOW:
+		return parse_capacity(st, v, &cfg->load.max_allow);
+	case XBD_KEY_LOG_LIMIT:
+		return parse_rate(st, v, &cfg->log_interval_ns);
+	case XBD_KEY_LOG_BURST:
+		return parse_burst(st, v, &cfg->log_burst);
+	case XBD_KEY_LOG_PREFIX_TCP:
+		return parse_prefix(st, v, cfg->log_prefix[XB_CLASS_TCP]);
+	case XBD_KEY_LOG_PREFIX_UDP:
+		return parse_prefix(st, v, cfg->log_prefix[XB_CLASS_UDP]);
+	case XBD_KEY_LOG_PREFIX_ICMP:
+		return parse_prefix(st, v, cfg->log_prefix[XB_CLASS_ICMP]);
+	case XBD_KEY_LOG_PREFIX_OTHER:
+		return parse_prefix(st, v, cfg->log_prefix[XB_CLASS_OTHER]);
+	case XBD_KEY_STATE_DIR:
+		return parse_path(st, v, cfg->state_dir, sizeof(cfg->state_dir), false);
+	case XBD_KEY_LOG_FILE:
+		return parse_path(st, v, cfg->log_file, sizeof(cfg->log_file), true);
+	case XBD_KEY_LOG_SYSLOG:
+		return parse_bool(st, v, &cfg->log_syslog);
+	case XBD_KEY_SYSLOG_FACILITY:
+		return parse_facility(st, v, &cfg->syslog_facility);
+	case XBD_KEY_SYSLOG_LEVEL:
+		return parse_level(st, v, &cfg->syslog_level);
+	case XBD_KEY_EXPIRE_INTERVAL:
+		return parse_interval(st, v, &cfg->expire_interval_s);
+	case XBD_KEY_PIN_DIR:
+		return parse_path(st, v, cfg->pin_dir, sizeof(cfg->pin_dir), false);
+	case __XBD_KEY_MAX:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int set_key(struct parse_state *st, const char *name, const char *value)
+{
+	struct xbd_config *cfg = st->cfg;
+	int k;
+
+	for (k = 0; k < __XBD_KEY_MAX; k++)
+		if (!strcmp(name, xbd_key_names[k]))
+			break;
+	if (k == __XBD_KEY_MAX)
+		return fail(st, -EINVAL, "unknown key '%s' in [xdpband]; see xdpban.conf(5)", name);
+	if (cfg->line[k])
+		return fail(st, -EINVAL, "duplicate key '%s', first set on line %d; keep one", name,
+			    cfg->line[k]);
+	cfg->line[k] = st->line;
+	st->key = xbd_key_names[k];
+	return parse_value(st, (enum xbd_key)k, value);
+}
+
+/* ---- [source:NAME] ---- */
+
+static int source_new(struct parse_state *st, const char *name, size_t len)
+{
+	struct xbd_config *cfg = st->cfg;
+	struct xbd_source_raw *s;
+
+	if (!len || len >= XBD_SOURCE_NAME_LEN)
+		return fail(st, -EINVAL, "source name must be 1 to %d bytes",
+			    XBD_SOURCE_NAME_LEN - 1);
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("-_.", name[i]))
+			return fail(st, -EINVAL,
+				    "source name '%.*s' has '%c'; use letters, digits, '-', '_', '.'",
+				    (int)len, name, name[i]);
+	for (size_t i = 0; i < cfg->n_sources; i++)
+		if (strlen(cfg->sources[i].name) == len && !memcmp(cfg->sources[i].name, name, len))
+			return fail(st, -EINVAL, "duplicate section [source:%.*s], first on line %d",
+				    (int)len, name, cfg->sources[i].line);
+	s = realloc(cfg->sources, (cfg->n_sources + 1) * sizeof(*s));
+	if (!s)
+		return fail(st, -ENOMEM, "out of memory");
+	cfg->sources = s;
+	s = &s[cfg->n_sources++];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->name, name, len);
+	s->line = st->line;
+	st->sect = SECT_SOURCE;
+	return 0;
+}
+
+static int source_add(struct parse_state *st, const char *key, const char *value)
+{
+	struct xbd_source_raw *s = &st->cfg->sources[st->cfg->n_sources - 1];
+	struct xbd_source_kv *kv = realloc(s->kv, (s->n + 1) * sizeof(*kv));
+	char *k, *v;
+
+	if (!kv)
+		return fail(st, -ENOMEM, "out of memory");
+	s->kv = kv;
+	k = strdup(key);
+	v = strdup(value);
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return fail(st, -ENOMEM, "out of memory");
+	}
+	kv[s->n++] = (struct xbd_source_kv){ .key = k, .value = v, .line = st->line };
+	return 0;
+}
+
+/* ---- lines ---- */
+
+/* "[NAME]" with nothing after the ']'. */
+static int set_section(struct parse_state *st, const char *line)
+{
+	const char *name = line + 1, *end = strchr(name, ']');
+	size_t len;
+
+	if (!end)
+		return fail(st, -EINVAL, "section header '%s' has no closing ']'", line);
+	if (end[1])
+		return fail(st, -EINVAL, "text after ']' in section header '%s'", line);
+	len = (size_t)(end - name);
+	if (len == 7 && !strncmp(name, "xdpband", 7)) {
+		st->sect = SECT_MAIN;
+		return 0;
+	}
+	if (len >= 7 && !strncmp(name, "source:", 7))
+		return source_new(st, name + 7, len - 7);
+	return fail(st, -EINVAL, "unknown section '%s'; use [xdpband] or [source:NAME]", line);
+}
+
+/* Comments, indentation, the UTF-8 BOM and trailing space (CR too) removed, in place. */
+static char *clean_line(char *s, bool first)
+{
+	char *end;
+
+	if (first && !strncmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	while (isspace((unsigned char)*s))
+		s++;
+	for (char *p = s; *p; p++) {
+		if ((*p == '#' || *p == ';') && (p == s || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			break;
+		}
+	}
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Every error inih could report, found here first with a message that says more. */
+static int check_line(struct parse_state *st, const char *line)
+{
+	size_t eq;
+
+	if (!*line)
+		return 0;
+	if (*line == '[')
+		return set_section(st, line);
+	eq = strcspn(line, "=:");
+	if (!line[eq])
+		return fail(st, -EINVAL, "'%s' is not 'key = value', '[section]' or a comment",
+			    line);
+	if (!eq)
+		return fail(st, -EINVAL, "'%s' has no key before '%c'", line, line[eq]);
+	return 0;
+}
+
+/* inih's fgets(): hands over one whole cleaned line, or ends the file at the first error. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse_state *st = stream;
+	ssize_t len;
+	char *line;
+
+	if (st->err)
+		return NULL;
+	len = getline(&st->buf, &st->cap, st->file);
+	if (len < 0) {
+		if (ferror(st->file))
+			fail_at(st, 0, errno ? -errno : -EIO, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	st->line++;
+	if (memchr(st->buf, '\0', (size_t)len)) {
+		fail(st, -EINVAL, "NUL byte in the line; is this a text file?");
+		return NULL;
+	}
+	line = clean_line(st->buf, st->line == 1);
+	/* With its '\n' and NUL, inih's buffer must hold it whole. */
+	if (num < 3 || strlen(line) > (size_t)num - 3) {
+		fail(st, -EINVAL, "line is longer than %d bytes without its comment; shorten it",
+		     num - 3);
+		return NULL;
+	}
+	if (check_line(st, line))
+		return NULL;
+	snprintf(str, (size_t)num, "%s\n", line);
+	return str;
+}
+
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+
+	(void)section; /* read_line() tracks sections, including those without keys */
+	if (st->err)
+		return 0;
+	switch (st->sect) {
+	case SECT_NONE:
+		fail(st, -EINVAL, "key '%s' is outside any section; put it under [xdpband]", name);
+		break;
+	case SECT_MAIN:
+		set_key(st, name, value);
+		break;
+	case SECT_SOURCE:
+		source_add(st, name, value);
+		break;
+	}
+	return !st->err;
+}
+
+/* ---- API ---- */
+
+void xbd_config_defaults(struct xbd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->load.mode = XB_MODE_NONE;
+	cfg->log_interval_ns = XB_LOG_DEFAULT_INTERVAL_NS;
+	cfg->log_burst = XB_LOG_DEFAULT_BURST;
+	for (int c = 0; c < __XB_CLASS_MAX; c++)
+		snprintf(cfg->log_prefix[c], sizeof(cfg->log_prefix[c]), "%s", default_prefixes[c]);
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", XBD_STATE_DIR_DEFAULT);
+	cfg->log_syslog = true;
+	cfg->syslog_facility = LOG_DAEMON;
+	cfg->syslog_level = LOG_DEBUG;
+	cfg->expire_interval_s = XBD_EXPIRE_DEFAULT_S;
+	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", XB_PIN_DIR_DEFAULT);
+}
+
+void xbd_config_free(struct xbd_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_sources; i++) {
+		struct xbd_source_raw *s = &cfg->sources[i];
+
+		for (size_t j = 0; j < s->n; j++) {
+			free(s->kv[j].key);
+			free(s->kv[j].value);
+		}
+		free(s->kv);
+	}
+	free(cfg->sources);
+	cfg->sources = NULL;
+	cfg->n_sources = 0;
+}
+
+int xbd_config_load(const char *path, struct xbd_config *cfg, char *err, size_t err_size)
+{
+	struct parse_state st = { .cfg = cfg, .path = path, .msg = err, .msg_size = err_size };
+	int ret;
+
+	xbd_config_defaults(cfg);
+	if (err_size)
+		err[0] = '\0';
+	if (strlen(path) >= sizeof(cfg->path))
+		return fail_at(&st, 0, -ENAMETOOLONG, "path is too long");
+	st.file = fopen(path, "re");
+	if (!st.file) {
+		ret = -errno;
+		return fail_at(&st, 0, ret, "cannot open: %s", strerror(-ret));
+	}
+	strcpy(cfg->path, path);
+	ret = ini_parse_stream(read_line, &st, on_pair, &st);
+	fclose(st.file);
+	free(st.buf);
+	/* Not expected: read_line() checks all inih does. Report whichever line came first. */
+	if (ret > 0 && (!st.err || ret < st.err_line)) {
+		st.err = 0;
+		fail_at(&st, ret, -EINVAL, "syntax error; see xdpban.conf(5)");
+	} else if (ret < 0 && !st.err) {
+		fail_at(&st, 0, -ENOMEM, "out of memory");
+	}
+	if (st.err) {
+		xbd_config_free(cfg);
+		xbd_config_defaults(cfg);
+	}
+	return st.err;
+}

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdpband: attaches the XDP program to the configured interfaces (or adopts the pinned
+ * attachment), is the one reader of the drop-log ring buffer, and removes bans past their
+ * expiry. Stopping it leaves the program attached and every ban in place.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "config.h"
+#include "droplog.h"
+
+#ifndef XDPBAN_VERSION
+#define XDPBAN_VERSION "0.1.0"
+#endif
+
+static volatile sig_atomic_t exiting, reload;
+static int verbosity;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		exiting = 1;
+}
+
+static void lib_print(enum xb_print_level level, const char *fmt, va_list ap)
+{
+	if ((level == XB_INFO && verbosity < 1) || (level == XB_DEBUG && verbosity < 2))
+		return;
+	fprintf(stderr, "xdpband: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xdpband [-c FILE] [-f] [--pin-dir DIR] [-v] [-d]\n"
+		"Attach xdpban to the configured interfaces, write the drop log, expire bans.\n"
+		"\n"
+		"  -c, --config FILE  configuration (default %s)\n"
+		"  -f, --foreground   stay in the foreground (systemd runs it so)\n"
+		"      --pin-dir DIR  bpffs directory; overrides the config's pin_dir\n"
+		"  -v, --verbose      more messages; -d, --debug: libbpf's too\n"
+		"  -V, --version      print the version\n"
+		"\n"
+		"Signals: SIGHUP reloads the configuration and reopens the log file;\n"
+		"SIGTERM/SIGINT stop the daemon, leaving the program attached and the bans in place.\n"
+		"Exit status: 0 stopped cleanly, 1 runtime failure, 2 bad configuration or usage.\n"
+		"See xdpband(8) and xdpban.conf(5).\n",
+		XBD_CONFIG_PATH);
+}
+
+/* One daemon per state dir: a pid file held under flock for the daemon's life. */
+static int take_pidfile(const char *state_dir)
+{
+	char path[PATH_MAX + 16], pid[32];
+	int fd, len;
+
+	if (mkdir(state_dir, 0750) && errno != EEXIST) {
+		fprintf(stderr, "xdpband: cannot create state_dir %s: %s\n", state_dir,
+			strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/xdpband.pid", state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "xdpband: cannot open %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		len = (int)read(fd, pid, sizeof(pid) - 1);
+		pid[len > 0 ? len : 0] = '\0';
+		fprintf(stderr, "xdpband: another xdpband (pid %s) runs with state_dir %s\n",
+			strtok(pid, "\n") ? pid : "?", state_dir);
+		close(fd);
+		return -EBUSY;
+	}
+	len = snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (ftruncate(fd, 0) || write(fd, pid, (size_t)len) != len)
+		fprintf(stderr, "xdpband: cannot write %s: %s\n", path, strerror(errno));
+	return fd;
+}
+
+static int attach_all(const struct xbd_config *cfg)
+{
+	struct xb_load_opts lo = cfg->load;
+
+	lo.log_interval_ns = cfg->log_interval_ns;
+	lo.log_burst = cfg->log_burst;
+	for (size_t i = 0; i < cfg->n_ifaces; i++) {
+		struct xb_iface ifc;
+		int err = xb_attach(cfg->pin_dir, cfg->ifaces[i], &lo, &ifc);
+
+		if (err)
+			return err;
+		fprintf(stderr, "xdpband: %s: attached in %s mode (prog id %u)\n", cfg->ifaces[i],
+			xb_mode_name(ifc.mode), ifc.prog_id);
+	}
+	if (!cfg->n_ifaces)
+		fprintf(stderr, "xdpband: no interfaces configured; serving the pinned maps\n");
+	return 0;
+}
+
+/* Interfaces the old configuration had and the new one dropped are detached. */
+static void detach_removed(const struct xbd_config *old, const struct xbd_config *cur)
+{
+	for (size_t i = 0; i < old->n_ifaces; i++) {
+		bool kept = false;
+
+		for (size_t j = 0; j < cur->n_ifaces; j++)
+			kept |= !strcmp(old->ifaces[i], cur->ifaces[j]);
+		if (!kept && !xb_detach(old->pin_dir, old->ifaces[i]))
+			fprintf(stderr, "xdpband: %s: detached (no longer configured)\n",
+				old->ifaces[i]);
+	}
+}
+
+static void on_expired(const struct xb_ban_entry *e, void *ctx)
+{
+	char text[XB_PREFIX_STRLEN];
+
+	(void)ctx;
+	xb_prefix_format(&e->pfx, text, sizeof(text));
+	fprintf(stderr, "xdpband: ban %s expired (%s), removed after %llu packets\n", text,
+		e->ban.reason[0] ? e->ban.reason : "no reason", (unsigned long long)e->ban.packets);
+}
+
+struct daemon {
+	struct xbd_config cfg;
+	struct xb_maps maps;
+	struct ring_buffer *rb;
+	struct droplog dl;
+	int pid_fd;
+};
+
+static int start(struct daemon *d)
+{
+	int err;
+
+	err = attach_all(&d->cfg);
+	if (err)
+		return err;
+	err = xb_maps_open(&d->maps, d->cfg.pin_dir, false);
+	if (err)
+		return err;
+	/* Hold no lock while running: banctl must be able to add bans. */
+	xb_maps_unlock(&d->maps);
+	err = droplog_open(&d->dl, &d->cfg);
+	if (err)
+		return err;
+	d->rb = ring_buffer__new(d->maps.fd[XB_EVENTS], droplog_event, &d->dl, NULL);
+	if (!d->rb) {
+		err = -errno;
+		fprintf(stderr, "xdpband: cannot read the drop-log ring buffer: %s\n",
+			strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static void do_reload(struct daemon *d, const char *path, const char *pin_dir)
+{
+	static struct xbd_config next, old;
+	char err[512];
+
+	if (xbd_config_load(path, &next, err, sizeof(err))) {
+		fprintf(stderr, "xdpband: reload refused, keeping the running configuration: %s\n",
+			err);
+		return;
+	}
+	if (pin_dir)
+		snprintf(next.pin_dir, sizeof(next.pin_dir), "%s", pin_dir);
+	if (strcmp(next.pin_dir, d->cfg.pin_dir) || strcmp(next.state_dir, d->cfg.state_dir)) {
+		fprintf(stderr, "xdpband: reload refused: pin_dir and state_dir change only with "
+				"a restart\n");
+		xbd_config_free(&next);
+		return;
+	}
+	old = d->cfg;
+	d->cfg = next;
+	detach_removed(&old, &d->cfg);
+	xbd_config_free(&old);
+	if (attach_all(&d->cfg))
+		fprintf(stderr, "xdpband: reload: some interfaces could not be attached\n");
+	droplog_reopen(&d->dl, &d->cfg);
+	fprintf(stderr, "xdpband: configuration reloaded from %s\n", path);
+}
+
+static int run(struct daemon *d, const char *path, const char *pin_dir)
+{
+	time_t next_sweep = 0;
+
+	while (!exiting) {
+		int n = ring_buffer__poll(d->rb, 100);
+
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "xdpband: reading the ring buffer failed: %s\n",
+				strerror(-n));
+			return n;
+		}
+		if (reload) {
+			reload = 0;
+			do_reload(d, path, pin_dir);
+		}
+		if (time(NULL) >= next_sweep) {
+			xb_bans_expire(&d->maps, on_expired, NULL);
+			next_sweep = time(NULL) + (time_t)d->cfg.expire_interval_s;
+		}
+	}
+	/* What is still queued is written before leaving. */
+	ring_buffer__consume(d->rb);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "foreground", no_argument, NULL, 'f' },
+		{ "pin-dir", required_argument, NULL, 'P' }, { "verbose", no_argument, NULL, 'v' },
+		{ "debug", no_argument, NULL, 'd' },	     { "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },	     { 0 },
+	};
+	const char *path = XBD_CONFIG_PATH, *pin_dir = NULL;
+	struct daemon d = { .pid_fd = -1 };
+	bool foreground = false;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err_msg[512];
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "c:fvdVh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'P':
+			pin_dir = optarg;
+			break;
+		case 'v':
+			verbosity = verbosity < 1 ? 1 : verbosity;
+			break;
+		case 'd':
+			verbosity = 2;
+			break;
+		case 'V':
+			printf("xdpband %s (layout %d)\n", XDPBAN_VERSION, XB_LAYOUT_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xdpband: unexpected argument '%s'; see xdpband --help\n",
+			argv[optind]);
+		return 2;
+	}
+	xb_set_print(lib_print);
+	err = xbd_config_load(path, &d.cfg, err_msg, sizeof(err_msg));
+	if (err) {
+		fprintf(stderr, "xdpband: %s\n", err_msg);
+		return 2;
+	}
+	if (pin_dir)
+		snprintf(d.cfg.pin_dir, sizeof(d.cfg.pin_dir), "%s", pin_dir);
+	if (!foreground && daemon(0, 0)) {
+		fprintf(stderr, "xdpband: cannot daemonize: %s\n", strerror(errno));
+		return 1;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	d.pid_fd = take_pidfile(d.cfg.state_dir);
+	err = d.pid_fd < 0 ? d.pid_fd : start(&d);
+	if (!err) {
+		fprintf(stderr, "xdpband: running (pin dir %s, drop log %s%s%s)\n", d.cfg.pin_dir,
+			d.cfg.log_file[0] ? d.cfg.log_file : "",
+			d.cfg.log_file[0] && d.cfg.log_syslog ? " and " : "",
+			d.cfg.log_syslog ? "syslog" : "");
+		err = run(&d, path, pin_dir);
+	}
+	ring_buffer__free(d.rb);
+	droplog_close(&d.dl);
+	xb_maps_close(&d.maps);
+	xbd_config_free(&d.cfg);
+	if (d.pid_fd >= 0)
+		close(d.pid_fd);
+	if (!err)
+		fprintf(stderr, "xdpband: stopped; the program stays attached, bans stay in "
+				"place\n");
+	return err ? 1 : 0;
+}
