@@ -27,7 +27,7 @@ LIB_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRC))
 BANCTL_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(BANCTL_SRC))
 XDPBAND_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(XDPBAND_SRC))
 # The config parser is shared: xdpband reads it, banctl log finds the daemon's files by it.
-CONFIG_OBJ := $(OUTPUT)/user/xdpband/config.o
+CONFIG_OBJ := $(OUTPUT)/user/xdpband/config.o $(OUTPUT)/user/xdpband/droplog.o
 TEST_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(TEST_SRC))
 
 ifeq ($(V),1)

@@ -41,5 +41,7 @@ int do_del(int argc, char **argv);
 int do_list(int argc, char **argv);
 int do_allow(int argc, char **argv);
 int do_stats(int argc, char **argv);
+int do_log(int argc, char **argv);
+int do_log_limit(int argc, char **argv);
 
 #endif /* BANCTL_H */

@@ -14,10 +14,13 @@ static int load_usage(void)
 	printf("Usage: banctl load IFACE... [--mode auto|native|generic]\n"
 	       "                  [--max-ban-v4 N] [--max-ban-v6 N] [--max-pfx-v4 N]\n"
 	       "                  [--max-pfx-v6 N] [--max-allow N]\n"
+	       "                  [--log-limit RATE] [--log-burst N]\n"
 	       "Attach the XDP program to each IFACE; all share one ban set. auto tries native\n"
 	       "mode and falls back to generic. On an interface already attached, the program is\n"
 	       "replaced atomically and the bans are kept. Capacities apply when the maps are\n"
-	       "created (defaults %u, %u, %u, %u, %u); maps with bans keep theirs.\n",
+	       "created (defaults %u, %u, %u, %u, %u); maps with bans keep theirs.\n"
+	       "The drop log's rate per class is iptables' -m limit: default 5/min, burst 5;\n"
+	       "given here it resets the buckets, else they are kept.\n",
 	       XB_DEF_BAN_V4_MAX, XB_DEF_BAN_V6_MAX, XB_DEF_PFX_V4_MAX, XB_DEF_PFX_V6_MAX,
 	       XB_DEF_ALLOW_MAX);
 	return 0;
@@ -68,6 +71,8 @@ int do_load(int argc, char **argv)
 		{ "max-pfx-v4", required_argument, NULL, 'a' },
 		{ "max-pfx-v6", required_argument, NULL, 'b' },
 		{ "max-allow", required_argument, NULL, 'w' },
+		{ "log-limit", required_argument, NULL, 'L' },
+		{ "log-burst", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -98,6 +103,15 @@ int do_load(int argc, char **argv)
 		case 'w':
 			cap = &lo.max_allow;
 			break;
+		case 'L':
+			if (xb_rate_parse(optarg, &lo.log_interval_ns))
+				return usage_err("--log-limit '%s' is not a rate (5/min, 10/second, "
+						 "3/hour, 1/day; at most 10000/second)",
+						 optarg);
+			break;
+		case 'B':
+			err = parse_u32_arg(optarg, "--log-burst", 1, 10000, &lo.log_burst);
+			break;
 		case 'h':
 			return load_usage();
 		case ':':
@@ -113,6 +127,8 @@ int do_load(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (lo.log_burst && !lo.log_interval_ns)
+		lo.log_interval_ns = XB_LOG_DEFAULT_INTERVAL_NS;
 	if (argc == 1 && !strcmp(argv[0], "help"))
 		return load_usage();
 	if (argc < 1)

@@ -31,6 +31,8 @@ static const struct cmd cmds[] = {
 	{ "list", do_list, "list bans with their hits" },
 	{ "allow", do_allow, "manage the allow list, which beats every ban" },
 	{ "stats", do_stats, "packet counters summed over CPUs" },
+	{ "log", do_log, "the drop log (iptables LOG lines), -f to follow" },
+	{ "log-limit", do_log_limit, "show or set the drop log's rate" },
 	{ 0 },
 };
 

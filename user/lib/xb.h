@@ -118,6 +118,8 @@ struct xb_load_opts {
 	__u32 log_burst;
 };
 
+/* Creates (or checks) the pinned maps without attaching anything. */
+int xb_maps_create(const char *pin_dir, const struct xb_load_opts *opts);
 /* Attaches (or atomically replaces) the program on ifname; fills *iface. */
 int xb_attach(const char *pin_dir, const char *ifname, const struct xb_load_opts *opts,
 	      struct xb_iface *iface);

@@ -305,10 +305,57 @@ static int attach_prog(struct xdpban_bpf *skel, const char *pin_dir, const char 
 	return link_ids(path, &ifc->link_id, &ifc->prog_id);
 }
 
+/* Opens and loads the program over the pinned maps (creating what is missing). */
+static struct xdpban_bpf *load_skel(const char *pin_dir, const struct xb_load_opts *opts,
+				    __u32 slot, int *err)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = pin_dir);
+	struct xdpban_bpf *skel = xdpban_bpf__open_opts(&oo);
+
+	if (!skel) {
+		*err = -errno;
+		xb_warn("cannot open the BPF object: %s", strerror(-*err));
+		return NULL;
+	}
+	*err = prepare_maps(skel, pin_dir, opts);
+	if (*err)
+		goto fail;
+	skel->rodata->xb_if_slot = slot;
+	*err = xdpban_bpf__load(skel);
+	if (*err) {
+		xb_warn("cannot load the XDP program: %s (run with -d for the verifier log)",
+			strerror(-*err));
+		goto fail;
+	}
+	*err = init_maps(skel, opts);
+	if (*err)
+		goto fail;
+	return skel;
+fail:
+	xdpban_bpf__destroy(skel);
+	return NULL;
+}
+
+int xb_maps_create(const char *pin_dir, const struct xb_load_opts *opts)
+{
+	struct xdpban_bpf *skel;
+	int lock_fd, err;
+
+	err = xb_pin_dir_prepare(pin_dir);
+	if (err)
+		return err;
+	lock_fd = xb_lock(pin_dir, true);
+	if (lock_fd < 0)
+		return lock_fd;
+	skel = load_skel(pin_dir, opts, 0, &err);
+	xdpban_bpf__destroy(skel);
+	close(lock_fd);
+	return err;
+}
+
 int xb_attach(const char *pin_dir, const char *ifname, const struct xb_load_opts *opts,
 	      struct xb_iface *iface)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = pin_dir);
 	struct xdpban_bpf *skel = NULL;
 	struct xb_iface ifc;
 	__u32 ifindex;
@@ -331,26 +378,9 @@ int xb_attach(const char *pin_dir, const char *ifname, const struct xb_load_opts
 		err = slot;
 		goto cleanup;
 	}
-	skel = xdpban_bpf__open_opts(&oo);
-	if (!skel) {
-		err = -errno;
-		xb_warn("cannot open the BPF object: %s", strerror(-err));
+	skel = load_skel(pin_dir, opts, (__u32)slot, &err);
+	if (!skel)
 		goto cleanup;
-	}
-	err = prepare_maps(skel, pin_dir, opts);
-	if (err)
-		goto cleanup;
-	skel->rodata->xb_if_slot = (__u32)slot;
-	err = xdpban_bpf__load(skel);
-	if (err) {
-		xb_warn("cannot load the XDP program: %s (run with -d for the verifier log)",
-			strerror(-err));
-		goto cleanup;
-	}
-	err = init_maps(skel, opts);
-	if (err)
-		goto cleanup;
-
 	ifc.ifindex = ifindex;
 	err = attach_prog(skel, pin_dir, ifname, &ifc, opts->mode);
 	if (err)

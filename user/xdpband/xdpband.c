@@ -108,9 +108,10 @@ static int attach_all(const struct xbd_config *cfg)
 		fprintf(stderr, "xdpband: %s: attached in %s mode (prog id %u)\n", cfg->ifaces[i],
 			xb_mode_name(ifc.mode), ifc.prog_id);
 	}
-	if (!cfg->n_ifaces)
-		fprintf(stderr, "xdpband: no interfaces configured; serving the pinned maps\n");
-	return 0;
+	if (cfg->n_ifaces)
+		return 0;
+	fprintf(stderr, "xdpband: no interfaces configured; serving the pinned maps\n");
+	return xb_maps_create(cfg->pin_dir, &lo);
 }
 
 /* Interfaces the old configuration had and the new one dropped are detached. */
