@@ -15,7 +15,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 INCLUDES := -I$(OUTPUT) -Imaps -Iuser/lib
 ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) -DXDPBAN_VERSION='"$(VERSION)"' $(CFLAGS)
-LDLIBS := -lbpf -lelf -lz -linih
+LDLIBS := -lbpf -lelf -lz -linih -lpcre2-8
 
 BPF_SRC := bpf/xdpban.bpf.c
 LIB_SRC := $(wildcard user/lib/*.c)

@@ -87,7 +87,7 @@ static void check_defaults(const struct xbd_config *cfg, const char *what)
 static void test_defaults(void)
 {
 	static const char *const texts[] = { "", "[xdpband]\n", "# nothing\n\n[xdpband]\n; set\n" };
-	struct xbd_config cfg;
+	struct xbd_config cfg = {};
 	char err[512];
 
 	xbd_config_defaults(&cfg);
@@ -129,11 +129,12 @@ static const char full_conf[] = "[xdpband]\n"
 				"syslog_facility = local3\n"
 				"syslog_level = warning\n"
 				"expire_interval = 1m\n"
-				"pin_dir = /sys/fs/bpf/xdpban-test\n";
+				"pin_dir = /sys/fs/bpf/xdpban-test\n"
+				"ignoreip = 192.0.2.0/24, 2001:db8::1 ::ffff:198.51.100.7\n";
 
 static void test_full(void)
 {
-	struct xbd_config cfg;
+	struct xbd_config cfg = {};
 	char err[512];
 
 	if (!ASSERT_OK(load_text(full_conf, strlen(full_conf), &cfg, err, sizeof(err), NULL, 0),
@@ -160,6 +161,10 @@ static void test_full(void)
 	ASSERT_EQ(cfg.syslog_level, LOG_WARNING, "syslog_level");
 	ASSERT_EQ(cfg.expire_interval_s, 60, "expire_interval");
 	ASSERT_STREQ(cfg.pin_dir, "/sys/fs/bpf/xdpban-test", "pin_dir");
+	if (ASSERT_EQ(cfg.n_ignoreip, 3, "ignoreip")) {
+		ASSERT_EQ(cfg.ignoreip[0].len, 24, "ignoreip /24");
+		ASSERT_EQ(cfg.ignoreip[2].family, 4, "mapped address is IPv4");
+	}
 	/* The file lists the keys in enum order from line 2. */
 	for (int k = 0; k < __XBD_KEY_MAX; k++)
 		ASSERT_EQ(cfg.line[k], k + 2, xbd_key_names[k]);
@@ -181,7 +186,7 @@ static void test_syntax(void)
 				   "log_prefix_tcp = \"a;b#c: \"\n"
 				   "log_file = /var/log/a;b#c\n"
 				   "log_limit = 3/h";
-	struct xbd_config cfg;
+	struct xbd_config cfg = {};
 	char err[512];
 
 	if (!ASSERT_OK(load_text(text, strlen(text), &cfg, err, sizeof(err), NULL, 0), err))
@@ -203,7 +208,7 @@ static void test_syntax(void)
 static void test_mode_native(void)
 {
 	static const char text[] = "[xdpband]\nmode = native\n";
-	struct xbd_config cfg;
+	struct xbd_config cfg = {};
 	char err[512];
 
 	if (!ASSERT_OK(load_text(text, strlen(text), &cfg, err, sizeof(err), NULL, 0), err))
@@ -218,10 +223,13 @@ struct bad_case {
 	const char *msg; /* with the key name */
 };
 
-#define LONG_100 "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+#define X10 "xxxxxxxxxx"
+#define X100 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
 
 static const struct bad_case bad_cases[] = {
 	{ "[xdpband]\nfoo = 1\n", 2, "unknown key 'foo' in [xdpband]; see xdpban.conf(5)" },
+	{ "[xdpband]\nignoreip = 10.0.0.0/8 10.1.2.300\n", 2,
+	  "ignoreip: '10.1.2.300' is not an address or prefix" },
 	{ "[xdpband]\n\nmode = turbo\n", 3, "mode: bad mode 'turbo'" },
 	{ "[xdpband]\nmode =\n", 2, "mode: bad mode ''" },
 	{ "[xdpband]\nmax_ban_v4 = 12x\n", 2, "max_ban_v4: bad number '12x'" },
@@ -249,14 +257,16 @@ static const struct bad_case bad_cases[] = {
 	{ "[xdpband]\nlog_file = drops.log\n", 2, "log_file: 'drops.log' is not an absolute path" },
 	{ "[xdpband]\npin_dir = sys/fs/bpf\n", 2, "pin_dir: 'sys/fs/bpf' is not an absolute path" },
 	{ "[xdpband]\nlog_syslog = maybe\n", 2, "log_syslog: bad boolean 'maybe'" },
-	{ "[xdpband]\nsyslog_facility = local8\n", 2, "syslog_facility: unknown facility 'local8'" },
+	{ "[xdpband]\nsyslog_facility = local8\n", 2,
+	  "syslog_facility: unknown facility 'local8'" },
 	{ "[xdpband]\nsyslog_level = 8\n", 2, "syslog_level: unknown level '8'" },
 	{ "[xdpband]\nsyslog_level = loud\n", 2, "syslog_level: unknown level 'loud'" },
 	{ "[xdpband]\nexpire_interval = soon\n", 2, "expire_interval: bad duration 'soon'" },
 	{ "[xdpband]\nexpire_interval = 0\n", 2, "expire_interval: '0' is out of range" },
 	{ "[xdpband]\nexpire_interval = 1h1s\n", 2, "expire_interval: '1h1s' is out of range" },
 	{ "[xdpband]\ninterfaces = nosuchif0\n", 2, "interfaces: no interface 'nosuchif0' here" },
-	{ "[xdpband]\ninterfaces = lo nosuchif0\n", 2, "interfaces: no interface 'nosuchif0' here" },
+	{ "[xdpband]\ninterfaces = lo nosuchif0\n", 2,
+	  "interfaces: no interface 'nosuchif0' here" },
 	{ "[xdpband]\ninterfaces = lo lo\n", 2, "interfaces: 'lo' is listed twice" },
 	{ "[xdpband]\ninterfaces = abcdefghijklmnop\n", 2,
 	  "interfaces: 'abcdefghijklmnop' is longer than an interface name" },
@@ -276,7 +286,7 @@ static const struct bad_case bad_cases[] = {
 	/* Comments and blank lines count; the line of the error is the line of the key. */
 	{ "# one\n; two\n\n[xdpband]\n  # five\nmode = auto ; six\nlog_burst = x\n", 7,
 	  "log_burst: bad number 'x'" },
-	{ "[xdpband]\nlog_file = /" LONG_100 LONG_100 "\n", 2, "line is longer than 197 bytes" },
+	{ "[xdpband]\nlog_file = /" X100 X100 "\n", 2, "line is longer than 197 bytes" },
 	{ "[source:a]\nk = v\n[source:b]\n[source:a]\n", 4,
 	  "duplicate section [source:a], first on line 1" },
 	{ "[source:a b]\n", 1, "source name 'a b' has ' '" },
@@ -289,7 +299,7 @@ static void test_bad(void)
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *c = &bad_cases[i];
 		char path[256], where[300], err[512];
-		struct xbd_config cfg;
+		struct xbd_config cfg = {};
 		int ret;
 
 		ret = load_text(c->text, strlen(c->text), &cfg, err, sizeof(err), path,
@@ -308,7 +318,7 @@ static void test_bad(void)
 static void test_nul(void)
 {
 	static const char text[] = "[xdpband]\nmode = a\0uto\n";
-	struct xbd_config cfg;
+	struct xbd_config cfg = {};
 	char path[256], where[300], err[512];
 
 	ASSERT_EQ(load_text(text, sizeof(text) - 1, &cfg, err, sizeof(err), path, sizeof(path)),
@@ -320,7 +330,7 @@ static void test_nul(void)
 static void test_interfaces(void)
 {
 	static const char text[] = "[xdpband]\ninterfaces = lo\t, \n";
-	struct xbd_config cfg;
+	struct xbd_config cfg = {};
 	char err[512];
 
 	if (!ASSERT_OK(load_text(text, strlen(text), &cfg, err, sizeof(err), NULL, 0), err))
@@ -355,12 +365,12 @@ static void check_kv(const struct xbd_source_raw *s, size_t i, const char *key, 
 
 static void test_sources(void)
 {
-	struct xbd_config cfg;
+	struct xbd_config cfg = {};
 	char err[512];
 
-	if (!ASSERT_OK(load_text(sources_conf, strlen(sources_conf), &cfg, err, sizeof(err), NULL,
-				 0),
-		       err))
+	if (!ASSERT_OK(
+		    load_text(sources_conf, strlen(sources_conf), &cfg, err, sizeof(err), NULL, 0),
+		    err))
 		return;
 	ASSERT_EQ(cfg.load.mode, XB_MODE_NATIVE, "[xdpband] between sources");
 	ASSERT_EQ(cfg.line[XBD_KEY_MODE], 7, "line of mode");
@@ -388,7 +398,7 @@ cleanup:
 static void test_files(void)
 {
 	char dir[256], path[300], err[512];
-	struct xbd_config cfg;
+	struct xbd_config cfg = {};
 
 	snprintf(dir, sizeof(dir), "%s/xdpban-conf.XXXXXX", "/tmp");
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
@@ -407,7 +417,7 @@ static void test_example(void)
 {
 	const char *me = __FILE__, *tail = strstr(me, "selftests/prog_tests/");
 	char path[512], err[512];
-	struct xbd_config cfg;
+	struct xbd_config cfg = {};
 
 	snprintf(path, sizeof(path), "%s", EXAMPLE);
 	if (access(path, R_OK) && tail)

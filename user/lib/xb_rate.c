@@ -96,7 +96,8 @@ void xb_rate_format(__u64 interval_ns, char *buf, size_t size)
 		__u64 unit_ns = rate_units[i].seconds * NSEC_PER_SEC;
 		__u64 n = unit_ns / interval_ns;
 
-		if (n && n <= XB_LIMIT_SCALE * rate_units[i].seconds && unit_ns / n == interval_ns) {
+		if (n && n <= XB_LIMIT_SCALE * rate_units[i].seconds &&
+		    unit_ns / n == interval_ns) {
 			best = &rate_units[i];
 			best_n = n;
 			break;

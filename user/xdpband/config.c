@@ -47,6 +47,7 @@ const char *const xbd_key_names[__XBD_KEY_MAX] = {
 	[XBD_KEY_SYSLOG_LEVEL] = "syslog_level",
 	[XBD_KEY_EXPIRE_INTERVAL] = "expire_interval",
 	[XBD_KEY_PIN_DIR] = "pin_dir",
+	[XBD_KEY_IGNOREIP] = "ignoreip",
 };
 
 /* The seed's iptables LOG prefixes, by enum xb_log_class. */
@@ -74,9 +75,9 @@ static const struct name_val facilities[] = {
 
 /* syslog.conf's names, and iptables' "error" and "warn". */
 static const struct name_val levels[] = {
-	{ "emerg", LOG_EMERG },	    { "alert", LOG_ALERT },	{ "crit", LOG_CRIT },
-	{ "err", LOG_ERR },	    { "error", LOG_ERR },	{ "warning", LOG_WARNING },
-	{ "warn", LOG_WARNING },    { "notice", LOG_NOTICE },	{ "info", LOG_INFO },
+	{ "emerg", LOG_EMERG },	 { "alert", LOG_ALERT },   { "crit", LOG_CRIT },
+	{ "err", LOG_ERR },	 { "error", LOG_ERR },	   { "warning", LOG_WARNING },
+	{ "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
 	{ "debug", LOG_DEBUG },
 };
 
@@ -300,8 +301,7 @@ static int parse_prefix(struct parse_state *st, const char *v, char out[XBD_LOG_
 	return 0;
 }
 
-static int parse_path(struct parse_state *st, const char *v, char *out, size_t size,
-		      bool empty_ok)
+static int parse_path(struct parse_state *st, const char *v, char *out, size_t size, bool empty_ok)
 {
 	if (!*v && empty_ok) {
 		out[0] = '\0';
@@ -327,25 +327,25 @@ static int parse_bool(struct parse_state *st, const char *v, bool *out)
 
 static int parse_facility(struct parse_state *st, const char *v, int *out)
 {
+	static const char names[] = "kern, user, mail, daemon, auth, syslog, lpr, news, uucp, "
+				    "cron, authpriv, ftp or local0 to local7";
+
 	if (lookup(facilities, sizeof(facilities) / sizeof(facilities[0]), v, out))
-		return bad(st,
-			   "unknown facility '%s'; use kern, user, mail, daemon, auth, syslog, lpr, "
-			   "news, uucp, cron, authpriv, ftp or local0 to local7",
-			   v);
+		return bad(st, "unknown facility '%s'; use %s", v, names);
 	return 0;
 }
 
 static int parse_level(struct parse_state *st, const char *v, int *out)
 {
+	static const char names[] =
+		"emerg, alert, crit, err, warning, notice, info, debug or 0 to 7";
+
 	if (v[0] >= '0' && v[0] <= '7' && !v[1]) {
 		*out = v[0] - '0';
 		return 0;
 	}
 	if (lookup(levels, sizeof(levels) / sizeof(levels[0]), v, out))
-		return bad(st,
-			   "unknown level '%s'; use emerg, alert, crit, err, warning, notice, info, "
-			   "debug or 0 to 7",
-			   v);
+		return bad(st, "unknown level '%s'; use %s", v, names);
 	return 0;
 }
 
@@ -357,6 +357,40 @@ static int parse_interval(struct parse_state *st, const char *v, __u64 *seconds)
 		return bad(st, "bad duration '%s'; use e.g. 5s, 30s or 1m", v);
 	if (err || *seconds < 1 || *seconds > XBD_EXPIRE_MAX_S)
 		return bad(st, "'%s' is out of range; use 1s to 1h", v);
+	return 0;
+}
+
+/* Space- or comma-separated addresses and prefixes, as fail2ban's ignoreip. */
+int xbd_parse_prefix_list(const char *v, struct xb_prefix *out, size_t max, size_t *n,
+			  char *bad_item, size_t bad_size)
+{
+	char buf[1024], *save = NULL;
+
+	*n = 0;
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		return -E2BIG;
+	for (char *t = strtok_r(buf, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
+		if (*n >= max)
+			return -E2BIG;
+		if (xb_prefix_parse(t, &out[*n], NULL)) {
+			snprintf(bad_item, bad_size, "%s", t);
+			return -EINVAL;
+		}
+		(*n)++;
+	}
+	return 0;
+}
+
+static int parse_ignoreip(struct parse_state *st, const char *v)
+{
+	char item[64] = "";
+	int err = xbd_parse_prefix_list(v, st->cfg->ignoreip, XBD_IGNORE_MAX,
+					&st->cfg->n_ignoreip, item, sizeof(item));
+
+	if (err == -E2BIG)
+		return bad(st, "at most %d addresses or prefixes", XBD_IGNORE_MAX);
+	if (err)
+		return bad(st, "'%s' is not an address or prefix", item);
 	return 0;
 }
 
@@ -405,6 +439,8 @@ static int parse_value(struct parse_state *st, enum xbd_key key, const char *v)
 		return parse_interval(st, v, &cfg->expire_interval_s);
 	case XBD_KEY_PIN_DIR:
 		return parse_path(st, v, cfg->pin_dir, sizeof(cfg->pin_dir), false);
+	case XBD_KEY_IGNOREIP:
+		return parse_ignoreip(st, v);
 	case __XBD_KEY_MAX:
 		break;
 	}
@@ -441,13 +477,15 @@ static int source_new(struct parse_state *st, const char *name, size_t len)
 			    XBD_SOURCE_NAME_LEN - 1);
 	for (size_t i = 0; i < len; i++)
 		if (!isalnum((unsigned char)name[i]) && !strchr("-_.", name[i]))
-			return fail(st, -EINVAL,
-				    "source name '%.*s' has '%c'; use letters, digits, '-', '_', '.'",
-				    (int)len, name, name[i]);
+			return fail(
+				st, -EINVAL,
+				"source name '%.*s' has '%c'; use letters, digits, '-', '_', '.'",
+				(int)len, name, name[i]);
 	for (size_t i = 0; i < cfg->n_sources; i++)
 		if (strlen(cfg->sources[i].name) == len && !memcmp(cfg->sources[i].name, name, len))
-			return fail(st, -EINVAL, "duplicate section [source:%.*s], first on line %d",
-				    (int)len, name, cfg->sources[i].line);
+			return fail(st, -EINVAL,
+				    "duplicate section [source:%.*s], first on line %d", (int)len,
+				    name, cfg->sources[i].line);
 	s = realloc(cfg->sources, (cfg->n_sources + 1) * sizeof(*s));
 	if (!s)
 		return fail(st, -ENOMEM, "out of memory");

@@ -27,6 +27,8 @@
 /* As struct xb_maps' pin_dir, which the pin dir must fit. */
 #define XBD_PIN_DIR_LEN 256
 #define XBD_SOURCE_NAME_LEN 64
+/* ignoreip entries in [xdpband], for every source. */
+#define XBD_IGNORE_MAX 64
 
 /* The keys of [xdpband], in the order the example file lists them. */
 enum xbd_key {
@@ -50,6 +52,7 @@ enum xbd_key {
 	XBD_KEY_SYSLOG_LEVEL,
 	XBD_KEY_EXPIRE_INTERVAL,
 	XBD_KEY_PIN_DIR,
+	XBD_KEY_IGNOREIP,
 	__XBD_KEY_MAX,
 };
 
@@ -86,6 +89,8 @@ struct xbd_config {
 	int syslog_level; /* LOG_DEBUG etc. */
 	__u64 expire_interval_s;
 	char pin_dir[XBD_PIN_DIR_LEN];
+	struct xb_prefix ignoreip[XBD_IGNORE_MAX]; /* never banned by any source */
+	size_t n_ignoreip;
 	/* The line each key was set on, 0 when the file does not set it. */
 	int line[__XBD_KEY_MAX];
 	struct xbd_source_raw *sources;
@@ -103,6 +108,13 @@ void xbd_config_defaults(struct xbd_config *cfg);
  * xbd_config_defaults() leaves it. After success, xbd_config_free() releases the sources.
  */
 int xbd_config_load(const char *path, struct xbd_config *cfg, char *err, size_t err_size);
+
+/*
+ * Parses a space- or comma-separated list of addresses/prefixes into out (at most max).
+ * -EINVAL with the offending item in bad_item, -E2BIG past max.
+ */
+int xbd_parse_prefix_list(const char *v, struct xb_prefix *out, size_t max, size_t *n,
+			  char *bad_item, size_t bad_size);
 
 /* Frees the [source:*] sections; cfg may then be reloaded or dropped. Idempotent. */
 void xbd_config_free(struct xbd_config *cfg);

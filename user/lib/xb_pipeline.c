@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ban pipeline (see xb_pipeline.h). Failures are tracked in a bounded open-addressing
+ * table keyed by address: a ring of the last maxretry failure times, and how often the
+ * address was banned already, for bantime.increment.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "xb_pipeline.h"
+
+#define DEFAULT_TRACKED 65536
+#define MAX_RETRY_TRACKED 64
+/* fail2ban's formula caps the doubling at 2^20. */
+#define INCREMENT_MAX_SHIFT 20
+
+struct tracked {
+	struct xb_prefix addr;
+	bool used;
+	__u8 n; /* failure times held in ring */
+	__u8 head;
+	__u32 bans; /* bans of this address by this source so far */
+	__s64 last;
+	__s64 ring[MAX_RETRY_TRACKED];
+};
+
+struct xb_pipeline {
+	struct xb_pipeline_opts o;
+	struct xb_prefix *ignore;
+	struct tracked *tab;
+	size_t cap, used;
+	struct xb_pipeline_stats st;
+};
+
+const char *xb_decision_name(enum xb_decision d)
+{
+	static const char *const names[] = {
+		[XB_DEC_NONE] = "none",		[XB_DEC_COUNTED] = "counted",
+		[XB_DEC_BANNED] = "banned",	[XB_DEC_UNBANNED] = "unbanned",
+		[XB_DEC_IGNORED] = "ignored",	[XB_DEC_DRYRUN] = "dryrun",
+		[XB_DEC_ERROR] = "error",
+	};
+
+	return d <= XB_DEC_ERROR ? names[d] : "unknown";
+}
+
+struct xb_pipeline *xb_pipeline_new(const struct xb_pipeline_opts *opts)
+{
+	struct xb_pipeline *p = calloc(1, sizeof(*p));
+	size_t want = opts->max_tracked ? opts->max_tracked : DEFAULT_TRACKED;
+
+	if (!p)
+		return NULL;
+	p->o = *opts;
+	if (!p->o.maxretry)
+		p->o.maxretry = 1;
+	if (p->o.maxretry > MAX_RETRY_TRACKED)
+		p->o.maxretry = MAX_RETRY_TRACKED;
+	/* Twice the entries as slots keeps probe chains short. */
+	for (p->cap = 16; p->cap < 2 * want; p->cap <<= 1)
+		;
+	p->tab = calloc(p->cap, sizeof(*p->tab));
+	if (opts->n_ignore)
+		p->ignore = calloc(opts->n_ignore, sizeof(*p->ignore));
+	if (!p->tab || (opts->n_ignore && !p->ignore)) {
+		xb_pipeline_free(p);
+		return NULL;
+	}
+	if (opts->n_ignore)
+		memcpy(p->ignore, opts->ignore, opts->n_ignore * sizeof(*p->ignore));
+	p->o.ignore = p->ignore;
+	p->o.max_tracked = want;
+	return p;
+}
+
+void xb_pipeline_free(struct xb_pipeline *p)
+{
+	if (!p)
+		return;
+	free(p->tab);
+	free(p->ignore);
+	free(p);
+}
+
+void xb_pipeline_stats(const struct xb_pipeline *p, struct xb_pipeline_stats *st)
+{
+	*st = p->st;
+}
+
+static size_t slot_of(const struct xb_pipeline *p, const struct xb_prefix *a)
+{
+	const unsigned char *k = (const unsigned char *)a;
+	__u64 h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < sizeof(*a); i++)
+		h = (h ^ k[i]) * 1099511628211ULL;
+	return (size_t)h & (p->cap - 1);
+}
+
+/* Deletion in linear probing: re-place the entries of the chain that follows. */
+static void forget(struct xb_pipeline *p, size_t i)
+{
+	p->tab[i].used = false;
+	p->used--;
+	for (size_t j = (i + 1) & (p->cap - 1); p->tab[j].used; j = (j + 1) & (p->cap - 1)) {
+		struct tracked t = p->tab[j];
+
+		p->tab[j].used = false;
+		p->used--;
+		for (i = slot_of(p, &t.addr); p->tab[i].used; i = (i + 1) & (p->cap - 1))
+			;
+		p->tab[i] = t;
+		p->used++;
+	}
+}
+
+/* Drops addresses whose failures all lie outside findtime and that were never banned. */
+static void sweep(struct xb_pipeline *p, __s64 now)
+{
+	for (size_t i = 0; i < p->cap; i++) {
+		if (p->tab[i].used && !p->tab[i].bans &&
+		    p->tab[i].last + (__s64)p->o.findtime_s < now) {
+			forget(p, i);
+			i--; /* the chain moved into i */
+		}
+	}
+}
+
+static struct tracked *track(struct xb_pipeline *p, const struct xb_prefix *a, __s64 now)
+{
+	size_t i = slot_of(p, a);
+
+	for (; p->tab[i].used; i = (i + 1) & (p->cap - 1)) {
+		if (!memcmp(&p->tab[i].addr, a, sizeof(*a)))
+			return &p->tab[i];
+	}
+	if (p->used >= p->o.max_tracked) {
+		sweep(p, now);
+		if (p->used >= p->o.max_tracked)
+			return NULL;
+		return track(p, a, now);
+	}
+	memset(&p->tab[i], 0, sizeof(p->tab[i]));
+	p->tab[i].addr = *a;
+	p->tab[i].used = true;
+	p->used++;
+	return &p->tab[i];
+}
+
+/* Failures within findtime, after adding the one at t. */
+static unsigned int add_failure(struct tracked *t, __u32 maxretry, __u64 findtime, __s64 when)
+{
+	unsigned int live = 0;
+
+	t->ring[t->head] = when;
+	t->head = (__u8)((t->head + 1) % maxretry);
+	if (t->n < maxretry)
+		t->n++;
+	for (unsigned int i = 0; i < t->n; i++)
+		live += t->ring[i] + (__s64)findtime >= when;
+	t->last = when;
+	return live;
+}
+
+/* fail2ban's default bantime.formula: bantime * 2^min(bans, 20) * factor, capped. */
+static __u64 ban_length(const struct xb_pipeline_opts *o, __u32 prior_bans)
+{
+	double len = (double)o->bantime_s;
+
+	if (!o->bantime_s || !o->increment)
+		return o->bantime_s;
+	len *= (double)(1ULL << (prior_bans < INCREMENT_MAX_SHIFT ? prior_bans :
+								    INCREMENT_MAX_SHIFT));
+	len *= o->factor > 0 ? o->factor : 1.0;
+	if (o->maxtime_s && len > (double)o->maxtime_s)
+		len = (double)o->maxtime_s;
+	if (len > (double)XB_DURATION_MAX)
+		len = (double)XB_DURATION_MAX;
+	return len < 1 ? 1 : (__u64)len;
+}
+
+static bool ignored(struct xb_pipeline *p, struct xb_maps *maps, const struct xb_prefix *a)
+{
+	const char *why;
+
+	for (size_t i = 0; i < p->o.n_ignore; i++) {
+		if (xb_prefix_covers(&p->o.ignore[i], a))
+			return true;
+	}
+	return p->o.ignoreself && xb_never_ban(maps, a, &why);
+}
+
+static enum xb_decision ban(struct xb_pipeline *p, struct xb_maps *maps, struct xb_ban_req *r)
+{
+	char text[XB_PREFIX_STRLEN];
+	int err;
+
+	if (p->o.dryrun || !maps) {
+		p->st.dryrun++;
+		return XB_DEC_DRYRUN;
+	}
+	err = xb_bans_add(maps, r, 1, NULL);
+	if (err) {
+		xb_prefix_format(&r->pfx, text, sizeof(text));
+		xb_warn("source %s: cannot ban %s: %s", p->o.name, text, strerror(-err));
+		p->st.errors++;
+		return XB_DEC_ERROR;
+	}
+	p->st.bans++;
+	return XB_DEC_BANNED;
+}
+
+static enum xb_decision unban(struct xb_pipeline *p, struct xb_maps *maps,
+			      const struct xb_prefix *a)
+{
+	size_t bad;
+	int err;
+
+	if (p->o.dryrun || !maps) {
+		p->st.dryrun++;
+		return XB_DEC_DRYRUN;
+	}
+	err = xb_bans_del(maps, a, 1, &bad);
+	if (err && err != -ENOENT) {
+		p->st.errors++;
+		return XB_DEC_ERROR;
+	}
+	p->st.unbans++;
+	return XB_DEC_UNBANNED;
+}
+
+static void fill_req(const struct xb_pipeline *p, const struct xb_line_event *ev, __u64 len,
+		     struct xb_ban_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->pfx = ev->addr;
+	r->timeout_s = len;
+	r->origin = (__u8)p->o.origin;
+	if (ev->tag[0])
+		snprintf(r->reason, sizeof(r->reason), "%.11s/%.11s", p->o.name, ev->tag);
+	else
+		snprintf(r->reason, sizeof(r->reason), "%s", p->o.name);
+}
+
+/* A failure: counted, and at maxretry within findtime, a ban. */
+static enum xb_decision on_fail(struct xb_pipeline *p, struct xb_maps *maps,
+				const struct xb_line_event *ev, __s64 when, struct xb_ban_req *r)
+{
+	struct tracked *t;
+	enum xb_decision d;
+
+	if (ev->has_score && p->o.has_minscore && ev->score < p->o.minscore) {
+		p->st.ignored++;
+		return XB_DEC_IGNORED;
+	}
+	t = track(p, &ev->addr, when);
+	if (!t) {
+		p->st.untracked++;
+		return XB_DEC_NONE;
+	}
+	if (add_failure(t, p->o.maxretry, p->o.findtime_s, when) < p->o.maxretry) {
+		p->st.counted++;
+		return XB_DEC_COUNTED;
+	}
+	fill_req(p, ev, ban_length(&p->o, t->bans), r);
+	d = ban(p, maps, r);
+	if (d == XB_DEC_BANNED || d == XB_DEC_DRYRUN) {
+		t->bans++;
+		t->n = 0;
+		t->head = 0;
+	}
+	return d;
+}
+
+enum xb_decision xb_pipeline_feed(struct xb_pipeline *p, struct xb_maps *maps,
+				  const struct xb_line_event *ev, __s64 now, struct xb_ban_req *req)
+{
+	struct xb_ban_req local;
+	struct xb_ban_req *r = req ? req : &local;
+	__s64 when = ev->when ? ev->when : now;
+
+	if (ev->kind != XB_LINE_FAIL && ev->kind != XB_LINE_BAN && ev->kind != XB_LINE_UNBAN)
+		return XB_DEC_NONE;
+	p->st.events++;
+	if (ev->kind == XB_LINE_UNBAN)
+		return unban(p, maps, &ev->addr);
+	if (ignored(p, maps, &ev->addr)) {
+		p->st.ignored++;
+		return XB_DEC_IGNORED;
+	}
+	if (ev->kind == XB_LINE_FAIL)
+		return on_fail(p, maps, ev, when, r);
+	/* fail2ban decided already; its Increase Ban line may carry the new length. */
+	fill_req(p, ev, ev->bantime_s ? ev->bantime_s : p->o.bantime_s, r);
+	return ban(p, maps, r);
+}
