@@ -7,6 +7,7 @@
  * field there ends in a space, so every line does. The lines marked "ours" are where the
  * event lacks what the kernel would print (see user/lib/xb_logfmt.c).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "test_progs.h"
@@ -520,7 +521,7 @@ static void check_truncation(const struct logfmt_case *c)
 	size_t len = strlen(c->line), guard = 16;
 	char *buf = calloc(1, len + 1 + guard);
 
-	if (!ASSERT_OK_PTR(buf, "malloc"))
+	if (!ASSERT_OK_PTR(buf, "calloc"))
 		return;
 	for (size_t size = 0; size <= len + 1; size++) {
 		size_t shown = size ? (size - 1 < len ? size - 1 : len) : 0;

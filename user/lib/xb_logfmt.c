@@ -14,10 +14,17 @@
  *    total length (ip_rcv and ipv6_rcv trim the frame to it). The event has no IHL and no
  *    extension-header length, so the L4 offset is taken as 20 for IPv4 and 40 (+8 with a
  *    fragment header) for IPv6. The IP length is capped by what the frame holds.
+ *    XB_EV_L4_CUT, or fewer bytes than the header needs by that count, prints it.
  *  - ICMP errors: the kernel dumps the quoted packet inside "[...] "; the event does not
  *    carry it, so we print the brackets empty, "[] ", where the kernel would show it, and
- *    everything the kernel prints around them (GATEWAY= before, MTU= after).
+ *    everything the kernel prints around them (GATEWAY= before, MTU= after). Where the
+ *    kernel's own answer needs only lengths we give it: "INCOMPLETE [n bytes] " for an
+ *    ICMPv4 message under its required length, "[TRUNCATED] " for an ICMPv6 quote shorter
+ *    than an IPv6 header.
  *  - AH and ESP: the event has no SPI, so "SPI=0x..." is left out.
+ *  - L4 neither parsed (XB_EV_L4) nor cut: nothing after "PROTO=...", since nothing in
+ *    the event backs up ports or an INCOMPLETE.
+ * The kernel's 1020-byte nf_log_buf limit is not applied: the caller's size is.
  */
 #include <errno.h>
 #include <limits.h>
@@ -365,22 +372,24 @@ static bool dump_ext6_end(struct line *l, __u8 proto, bool fragment, __u32 avail
 	return ends;
 }
 
+/* %pI6: eight groups of four lowercase hex digits, nothing compressed. */
+static void format_ipv6(char out[40], const __u8 *p)
+{
+	snprintf(out, 40, "%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x",
+		 p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12],
+		 p[13], p[14], p[15]);
+}
+
 /* dump_ipv6_packet(), recurse = 1, default flags. */
 static void dump_ipv6(struct line *l, const struct xb_event *ev)
 {
 	__u32 l3_len = IPV6_HDR_LEN, avail;
+	char src[40], dst[40];
 	bool fragment = false;
-	char a[2][40];
 
-	for (int k = 0; k < 2; k++) {
-		const __u8 *p = k ? ev->daddr : ev->saddr;
-
-		snprintf(a[k], sizeof(a[k]),
-			 "%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x",
-			 p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11],
-			 p[12], p[13], p[14], p[15]);
-	}
-	add(l, "SRC=%s DST=%s ", a[0], a[1]);
+	format_ipv6(src, ev->saddr);
+	format_ipv6(dst, ev->daddr);
+	add(l, "SRC=%s DST=%s ", src, dst);
 	add(l, "LEN=%u TC=%u HOPLIMIT=%u FLOWLBL=%u ", ev->ip_len, ev->tos, ev->ttl,
 	    ev->flowlabel & 0xfffff);
 	if (ev->flags & XB_EV_FRAG) {

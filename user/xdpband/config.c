@@ -97,6 +97,7 @@ struct parse_state {
 	int line; /* of the line inih holds */
 	enum section sect;
 	const char *key; /* the [xdpband] key being parsed, for messages */
+	char source_key[64]; /* the last key of a [source:NAME], for continuation lines */
 	int err; /* the first error, -errno; 0 = none yet */
 	int err_line;
 	char *msg;
@@ -579,10 +580,45 @@ static int check_line(struct parse_state *st, const char *line)
 	return 0;
 }
 
+/*
+ * A [source:NAME] line is taken here, not by inih: regexes outgrow inih's 200-byte lines,
+ * and fail2ban writes several failregex lines as indented continuations of the first.
+ * Those become repeated keys, in order. Returns false when the line is not ours.
+ */
+static bool source_line(struct parse_state *st, char *line, bool indented)
+{
+	char *eq, *key, *value, *end;
+
+	if (st->sect != SECT_SOURCE || !*line || *line == '[')
+		return false;
+	if (indented && st->source_key[0] && !strchr(line, '=')) {
+		source_add(st, st->source_key, line);
+		return true;
+	}
+	eq = strchr(line, '=');
+	if (!eq || eq == line) {
+		fail(st, -EINVAL, "'%s' is not 'key = value', '[section]' or a comment", line);
+		return true;
+	}
+	*eq = '\0';
+	key = line;
+	end = eq;
+	while (end > key && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	value = eq + 1;
+	while (isspace((unsigned char)*value))
+		value++;
+	snprintf(st->source_key, sizeof(st->source_key), "%s", key);
+	if (*value || (strcmp(key, "failregex") && strcmp(key, "ignoreregex")))
+		source_add(st, key, value);
+	return true;
+}
+
 /* inih's fgets(): hands over one whole cleaned line, or ends the file at the first error. */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct parse_state *st = stream;
+	bool indented;
 	ssize_t len;
 	char *line;
 
@@ -599,7 +635,14 @@ static char *read_line(char *str, int num, void *stream)
 		fail(st, -EINVAL, "NUL byte in the line; is this a text file?");
 		return NULL;
 	}
+	indented = isspace((unsigned char)st->buf[0]);
 	line = clean_line(st->buf, st->line == 1);
+	if (*line == '[')
+		st->source_key[0] = '\0';
+	if (source_line(st, line, indented)) {
+		snprintf(str, (size_t)num, "\n");
+		return st->err ? NULL : str;
+	}
 	/* With its '\n' and NUL, inih's buffer must hold it whole. */
 	if (num < 3 || strlen(line) > (size_t)num - 3) {
 		fail(st, -EINVAL, "line is longer than %d bytes without its comment; shorten it",

@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "config.h"
 #include "droplog.h"
+#include "sources.h"
 
 #ifndef XDPBAN_VERSION
 #define XDPBAN_VERSION "0.1.0"
@@ -143,8 +145,34 @@ struct daemon {
 	struct xb_maps maps;
 	struct ring_buffer *rb;
 	struct droplog dl;
+	struct xbd_source *src;
+	size_t n_src;
 	int pid_fd;
+	int epoll_fd;
 };
+
+/* One epoll set: the ring buffer's own epoll fd and every source's inotify fd. */
+static int watch_all(struct daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (d->epoll_fd >= 0)
+		close(d->epoll_fd);
+	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epoll_fd < 0)
+		return -errno;
+	ev.data.u32 = 0;
+	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(d->rb), &ev))
+		return -errno;
+	for (size_t i = 0; i < d->n_src; i++) {
+		int fd = xb_follow_fd(d->src[i].follow);
+
+		ev.data.u32 = (__u32)i + 1;
+		if (fd >= 0 && epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
+			return -errno;
+	}
+	return 0;
+}
 
 static int start(struct daemon *d)
 {
@@ -168,27 +196,39 @@ static int start(struct daemon *d)
 			strerror(-err));
 		return err;
 	}
-	return 0;
+	err = xbd_sources_open(d->src, d->n_src, d->cfg.state_dir, &d->maps);
+	if (err)
+		return err;
+	return watch_all(d);
 }
 
 static void do_reload(struct daemon *d, const char *path, const char *pin_dir)
 {
 	static struct xbd_config next, old;
+	struct xbd_source *src;
+	size_t n_src;
 	char err[512];
 
-	if (xbd_config_load(path, &next, err, sizeof(err))) {
-		fprintf(stderr, "xdpband: reload refused, keeping the running configuration: %s\n",
-			err);
-		return;
+	if (xbd_config_load(path, &next, err, sizeof(err)))
+		goto refuse;
+	if (xbd_sources_build(&next, &src, &n_src, false, err, sizeof(err))) {
+		xbd_config_free(&next);
+		goto refuse;
 	}
 	if (pin_dir)
 		snprintf(next.pin_dir, sizeof(next.pin_dir), "%s", pin_dir);
 	if (strcmp(next.pin_dir, d->cfg.pin_dir) || strcmp(next.state_dir, d->cfg.state_dir)) {
 		fprintf(stderr, "xdpband: reload refused: pin_dir and state_dir change only with "
 				"a restart\n");
+		xbd_sources_free(src, n_src);
 		xbd_config_free(&next);
 		return;
 	}
+	/* The old sources saved their positions; the new ones continue from there. */
+	xbd_sources_poll(d->src, d->n_src);
+	xbd_sources_free(d->src, d->n_src);
+	d->src = src;
+	d->n_src = n_src;
 	old = d->cfg;
 	d->cfg = next;
 	detach_removed(&old, &d->cfg);
@@ -196,7 +236,12 @@ static void do_reload(struct daemon *d, const char *path, const char *pin_dir)
 	if (attach_all(&d->cfg))
 		fprintf(stderr, "xdpband: reload: some interfaces could not be attached\n");
 	droplog_reopen(&d->dl, &d->cfg);
+	if (xbd_sources_open(d->src, d->n_src, d->cfg.state_dir, &d->maps) || watch_all(d))
+		fprintf(stderr, "xdpband: reload: some sources could not be opened\n");
 	fprintf(stderr, "xdpband: configuration reloaded from %s\n", path);
+	return;
+refuse:
+	fprintf(stderr, "xdpband: reload refused, keeping the running configuration: %s\n", err);
 }
 
 static int run(struct daemon *d, const char *path, const char *pin_dir)
@@ -204,13 +249,17 @@ static int run(struct daemon *d, const char *path, const char *pin_dir)
 	time_t next_sweep = 0;
 
 	while (!exiting) {
-		int n = ring_buffer__poll(d->rb, 100);
+		struct epoll_event evs[16];
+		int n = epoll_wait(d->epoll_fd, evs, 16, 1000);
 
-		if (n < 0 && n != -EINTR) {
-			fprintf(stderr, "xdpband: reading the ring buffer failed: %s\n",
-				strerror(-n));
-			return n;
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "xdpband: epoll_wait failed: %s\n", strerror(errno));
+			return -errno;
 		}
+		ring_buffer__consume(d->rb);
+		/* Every wake-up reads every source: cheap, and a missed inotify event costs
+		 * at most a second. */
+		xbd_sources_poll(d->src, d->n_src);
 		if (reload) {
 			reload = 0;
 			do_reload(d, path, pin_dir);
@@ -234,7 +283,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },	     { 0 },
 	};
 	const char *path = XBD_CONFIG_PATH, *pin_dir = NULL;
-	struct daemon d = { .pid_fd = -1 };
+	struct daemon d = { .pid_fd = -1, .epoll_fd = -1 };
 	bool foreground = false;
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err_msg[512];
@@ -275,8 +324,12 @@ int main(int argc, char **argv)
 	}
 	xb_set_print(lib_print);
 	err = xbd_config_load(path, &d.cfg, err_msg, sizeof(err_msg));
+	if (!err)
+		err = xbd_sources_build(&d.cfg, &d.src, &d.n_src, false, err_msg, sizeof(err_msg));
 	if (err) {
+		/* Nothing is attached or changed before the whole configuration is good. */
 		fprintf(stderr, "xdpband: %s\n", err_msg);
+		xbd_config_free(&d.cfg);
 		return 2;
 	}
 	if (pin_dir)
@@ -292,12 +345,16 @@ int main(int argc, char **argv)
 	d.pid_fd = take_pidfile(d.cfg.state_dir);
 	err = d.pid_fd < 0 ? d.pid_fd : start(&d);
 	if (!err) {
-		fprintf(stderr, "xdpband: running (pin dir %s, drop log %s%s%s)\n", d.cfg.pin_dir,
-			d.cfg.log_file[0] ? d.cfg.log_file : "",
+		fprintf(stderr, "xdpband: running (pin dir %s, %zu sources, drop log %s%s%s)\n",
+			d.cfg.pin_dir, d.n_src, d.cfg.log_file[0] ? d.cfg.log_file : "",
 			d.cfg.log_file[0] && d.cfg.log_syslog ? " and " : "",
 			d.cfg.log_syslog ? "syslog" : "");
 		err = run(&d, path, pin_dir);
 	}
+	xbd_sources_poll(d.src, d.n_src);
+	xbd_sources_free(d.src, d.n_src);
+	if (d.epoll_fd >= 0)
+		close(d.epoll_fd);
 	ring_buffer__free(d.rb);
 	droplog_close(&d.dl);
 	xb_maps_close(&d.maps);
