@@ -26,8 +26,10 @@ TEST_SRC := selftests/test_progs.c selftests/frames.c selftests/xb_fixture.c $(w
 LIB_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRC))
 BANCTL_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(BANCTL_SRC))
 XDPBAND_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(XDPBAND_SRC))
-# The config parser is shared: xdpband reads it, banctl log finds the daemon's files by it.
-CONFIG_OBJ := $(OUTPUT)/user/xdpband/config.o $(OUTPUT)/user/xdpband/droplog.o
+# Shared with banctl: the config (banctl log finds the daemon's files by it), the LOG line
+# format, and the sources (banctl test-source).
+CONFIG_OBJ := $(OUTPUT)/user/xdpband/config.o $(OUTPUT)/user/xdpband/droplog.o \
+	$(OUTPUT)/user/xdpband/sources.o
 TEST_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(TEST_SRC))
 
 ifeq ($(V),1)
@@ -40,7 +42,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all test check clean vmlinux demo bench install
+.PHONY: all test check clean vmlinux demo bench install man
 
 all: $(OUTPUT)/banctl $(OUTPUT)/xdpband $(OUTPUT)/test_progs
 
@@ -107,6 +109,13 @@ check: all
 		LDLIBS='$(LDLIBS) -fsanitize=address,undefined' $(OUTPUT)/asan/banctl \
 		$(OUTPUT)/asan/xdpband $(OUTPUT)/asan/test_progs
 	$(Q)$(OUTPUT)/asan/test_progs
+
+# Man pages are committed; this regenerates them from their .rst.
+man: doc/banctl.8 doc/xdpband.8 doc/xdpban.conf.5
+
+doc/%: doc/%.rst
+	$(call msg,RST2MAN,$@)
+	$(Q)rst2man --halt=warning $< > $@
 
 vmlinux:
 	$(Q)scripts/gen-vmlinux.sh vmlinux.h

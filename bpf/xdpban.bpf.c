@@ -551,8 +551,10 @@ __noinline int xb_log_drop(struct xdp_md *ctx, __u32 ban_prefixlen)
 	if (!ev)
 		return LOG_LOST;
 	tmp.class = class;
-	if (l4)
+	if (l4) {
+		tmp.l3_len = l4 - src.l3;
 		fill_l4(&tmp, l4, end);
+	}
 	tmp.ts_ns = now;
 	tmp.ifindex = ctx->ingress_ifindex;
 	tmp.frame_len = end - data;

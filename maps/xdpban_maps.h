@@ -210,6 +210,8 @@ struct xb_event {
 	__u8 pad;
 	__u16 vlan_id[2]; /* outer first */
 	__u8 ban_addr[16];
+	__u16 l3_len; /* IP header with options or extension headers; 0 = not known */
+	__u8 pad2[6];
 };
 
 /* Value of xb_ifaces, indexed by counter slot; written by user space only. */

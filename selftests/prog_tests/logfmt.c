@@ -264,19 +264,18 @@ static const struct logfmt_case v4_cases[] = {
 	  "SRC=203.0.113.7 DST=192.0.2.10 LEN=60 TOS=0x00 PREC=0x00 TTL=50 ID=103 "
 	  "PROTO=TCP INCOMPLETE [10 bytes] " },
 	/*
-	 * Ours: a 24-byte header (IHL 6) leaves 16 bytes of TCP, too few, so the program set
-	 * L4_CUT; the event has no IHL, so the count assumes 20 bytes of header where the
-	 * kernel would say 16.
+	 * A 24-byte header (IHL 6) leaves 16 bytes of TCP, too few, so the program set
+	 * L4_CUT; it also measured the header (l3_len), so the count is the kernel's 16.
 	 */
 	{ "ipv4_options_tcp_cut",
 	  "Denied TCP: ",
 	  "eth0",
 	  {},
 	  V4(.frame_len = 60, .l4proto = 6, .ip_len = 40, .ttl = 50, .ip_id = 105,
-	     .flags = XB_EV_L4_CUT),
+	     .flags = XB_EV_L4_CUT, .l3_len = 24),
 	  "Denied TCP: IN=eth0 OUT= MAC=02:00:00:00:00:02:02:00:00:00:00:01:08:00 "
 	  "SRC=203.0.113.7 DST=192.0.2.10 LEN=40 TOS=0x00 PREC=0x00 TTL=50 ID=105 "
-	  "PROTO=TCP INCOMPLETE [20 bytes] " },
+	  "PROTO=TCP INCOMPLETE [16 bytes] " },
 	/* Ours: neither parsed nor cut: nothing the event could back up after PROTO=. */
 	{ "ipv4_tcp_unparsed",
 	  "Denied TCP: ",

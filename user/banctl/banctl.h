@@ -43,5 +43,6 @@ int do_allow(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_log(int argc, char **argv);
 int do_log_limit(int argc, char **argv);
+int do_test_source(int argc, char **argv);
 
 #endif /* BANCTL_H */

@@ -33,6 +33,7 @@ static const struct cmd cmds[] = {
 	{ "stats", do_stats, "packet counters summed over CPUs" },
 	{ "log", do_log, "the drop log (iptables LOG lines), -f to follow" },
 	{ "log-limit", do_log_limit, "show or set the drop log's rate" },
+	{ "test-source", do_test_source, "run a log source over a file, dry-run" },
 	{ 0 },
 };
 

@@ -216,7 +216,10 @@ int xb_log_limit_set_fd(int buckets_fd, __u64 interval_ns, __u32 burst);
  * -EINVAL on bad syntax, -ERANGE when faster than 10000/s or the count is 0.
  */
 int xb_rate_parse(const char *text, __u64 *interval_ns);
-/* The shortest "N/unit" that xb_rate_parse() reads back to interval_ns, else "N/s"-style. */
+/*
+ * "N/unit" in the smallest unit (second, minute, hour, day) where N is whole and reads back
+ * to interval_ns; else the nearest rate, which may not parse (e.g. "20000/second").
+ */
 void xb_rate_format(__u64 interval_ns, char *buf, size_t size);
 
 /*
