@@ -380,8 +380,7 @@ static __always_inline bool bucket_grant(__u32 class, __u64 now)
  * Skips IPv6 extension headers (bounded) to the L4 protocol. A fragment header records
  * the offset; a later fragment carries no L4 header.
  */
-static __always_inline void *ipv6_skip_ext(void *pos, void *end, __u8 *nexthdr,
-					   struct xb_event *ev)
+static __always_inline void *ipv6_skip_ext(void *pos, void *end, __u8 *nexthdr, struct xb_event *ev)
 {
 	for (int i = 0; i < XB_IPV6_EXT_MAX; i++) {
 		__u8 *h = pos;

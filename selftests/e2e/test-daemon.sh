@@ -181,7 +181,7 @@ test_daemon_bad_config()
 		assert_eq "$rc" 2 "exit status for '$extra'"
 		[[ $out == *"$conf$want"* ]] || fail "message for '$extra' lacks '$conf$want': $out"
 		assert_eq "$(wc -l <<<"$out")" 1 "one line for '$extra'"
-		[[ -z $(ip -n "$NS_B" link show dev "$IF_B" | grep -o ' xdp') ]] ||
+		! ip -n "$NS_B" link show dev "$IF_B" | grep -q ' xdp' ||
 			fail "something attached after '$extra'"
 		assert_eq "$(_ls_pin_dir)" "$PIN_BASELINE" "pin dir untouched after '$extra'"
 	done

@@ -135,7 +135,9 @@ static void test_classes(struct xb_fixture *fx)
 	static const struct {
 		uint8_t proto;
 		enum xb_log_class class;
-	} kinds[] = { { 6, XB_CLASS_TCP }, { 17, XB_CLASS_UDP }, { 1, XB_CLASS_ICMP },
+	} kinds[] = { { 6, XB_CLASS_TCP },
+		      { 17, XB_CLASS_UDP },
+		      { 1, XB_CLASS_ICMP },
 		      { 47, XB_CLASS_OTHER } };
 	struct frame f;
 	struct drained d;

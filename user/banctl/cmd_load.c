@@ -105,9 +105,10 @@ int do_load(int argc, char **argv)
 			break;
 		case 'L':
 			if (xb_rate_parse(optarg, &lo.log_interval_ns))
-				return usage_err("--log-limit '%s' is not a rate (5/min, 10/second, "
-						 "3/hour, 1/day; at most 10000/second)",
-						 optarg);
+				return usage_err(
+					"--log-limit '%s' is not a rate (5/min, 10/second, "
+					"3/hour, 1/day; at most 10000/second)",
+					optarg);
 			break;
 		case 'B':
 			err = parse_u32_arg(optarg, "--log-burst", 1, 10000, &lo.log_burst);

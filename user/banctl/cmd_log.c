@@ -182,8 +182,10 @@ static int log_usage(void)
 int do_log(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "follow", no_argument, NULL, 'f' }, { "lines", required_argument, NULL, 'n' },
-		{ "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "lines", required_argument, NULL, 'n' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *path = XBD_CONFIG_PATH;
@@ -318,8 +320,7 @@ int do_log_limit(int argc, char **argv)
 		jsonw_uint_field(json_wtr, "burst", burst);
 		jsonw_end_object(json_wtr);
 	} else {
-		printf("log limit %s, burst %u (per class: TCP, UDP, ICMP, other)\n", shown,
-		       burst);
+		printf("log limit %s, burst %u (per class: TCP, UDP, ICMP, other)\n", shown, burst);
 	}
 	return 0;
 }

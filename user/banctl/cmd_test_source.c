@@ -37,8 +37,8 @@ static void count_addr(const struct xb_prefix *a)
 		}
 	}
 	if (rep.n_addrs == rep.cap) {
-		void *p = realloc(rep.addrs, (rep.cap = rep.cap ? rep.cap * 2 : 64) *
-						     sizeof(*rep.addrs));
+		void *p = realloc(rep.addrs,
+				  (rep.cap = rep.cap ? rep.cap * 2 : 64) * sizeof(*rep.addrs));
 
 		if (!p) {
 			rep.err = -ENOMEM;

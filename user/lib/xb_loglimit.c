@@ -11,7 +11,7 @@ int xb_log_limit_set_fd(int fd, __u64 interval_ns, __u32 burst)
 
 	if (interval_ns && (!burst || interval_ns > ~0ULL / burst))
 		return -ERANGE;
-	for (__u32 class = 0; class < __XB_CLASS_MAX; class++) {
+	for (__u32 class = 0; class < __XB_CLASS_MAX; class ++) {
 		struct xb_bucket b = {
 			.cost = interval_ns,
 			.cap = interval_ns * burst,

@@ -37,9 +37,9 @@ struct xb_pipeline {
 const char *xb_decision_name(enum xb_decision d)
 {
 	static const char *const names[] = {
-		[XB_DEC_NONE] = "none",		[XB_DEC_COUNTED] = "counted",
-		[XB_DEC_BANNED] = "banned",	[XB_DEC_UNBANNED] = "unbanned",
-		[XB_DEC_IGNORED] = "ignored",	[XB_DEC_DRYRUN] = "dryrun",
+		[XB_DEC_NONE] = "none",	      [XB_DEC_COUNTED] = "counted",
+		[XB_DEC_BANNED] = "banned",   [XB_DEC_UNBANNED] = "unbanned",
+		[XB_DEC_IGNORED] = "ignored", [XB_DEC_DRYRUN] = "dryrun",
 		[XB_DEC_ERROR] = "error",
 	};
 
@@ -171,8 +171,8 @@ static __u64 ban_length(const struct xb_pipeline_opts *o, __u32 prior_bans)
 
 	if (!o->bantime_s || !o->increment)
 		return o->bantime_s;
-	len *= (double)(1ULL << (prior_bans < INCREMENT_MAX_SHIFT ? prior_bans :
-								    INCREMENT_MAX_SHIFT));
+	len *= (double)(1ULL << (prior_bans < INCREMENT_MAX_SHIFT ? prior_bans
+								  : INCREMENT_MAX_SHIFT));
 	len *= o->factor > 0 ? o->factor : 1.0;
 	if (o->maxtime_s && len > (double)o->maxtime_s)
 		len = (double)o->maxtime_s;

@@ -63,7 +63,8 @@ void xb_pipeline_free(struct xb_pipeline *p);
  * one). maps may be NULL in dry-run. *req (if given) is what was or would be banned.
  */
 enum xb_decision xb_pipeline_feed(struct xb_pipeline *p, struct xb_maps *maps,
-				  const struct xb_line_event *ev, __s64 now, struct xb_ban_req *req);
+				  const struct xb_line_event *ev, __s64 now,
+				  struct xb_ban_req *req);
 void xb_pipeline_stats(const struct xb_pipeline *p, struct xb_pipeline_stats *st);
 const char *xb_decision_name(enum xb_decision d);
 

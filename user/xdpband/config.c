@@ -385,8 +385,8 @@ int xbd_parse_prefix_list(const char *v, struct xb_prefix *out, size_t max, size
 static int parse_ignoreip(struct parse_state *st, const char *v)
 {
 	char item[64] = "";
-	int err = xbd_parse_prefix_list(v, st->cfg->ignoreip, XBD_IGNORE_MAX,
-					&st->cfg->n_ignoreip, item, sizeof(item));
+	int err = xbd_parse_prefix_list(v, st->cfg->ignoreip, XBD_IGNORE_MAX, &st->cfg->n_ignoreip,
+					item, sizeof(item));
 
 	if (err == -E2BIG)
 		return bad(st, "at most %d addresses or prefixes", XBD_IGNORE_MAX);

@@ -16,7 +16,8 @@
 int droplog_format(const struct xbd_config *cfg, const struct xb_event *ev, char *buf, size_t size)
 {
 	char ifname[IF_NAMESIZE] = "";
-	const char *prefix = cfg->log_prefix[ev->class < __XB_CLASS_MAX ? ev->class : XB_CLASS_OTHER];
+	const char *prefix =
+		cfg->log_prefix[ev->class < __XB_CLASS_MAX ? ev->class : XB_CLASS_OTHER];
 
 	if (!if_indextoname(ev->ifindex, ifname))
 		snprintf(ifname, sizeof(ifname), "if%u", ev->ifindex);

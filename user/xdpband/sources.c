@@ -47,8 +47,9 @@ static int bad(struct build_ctx *b, const char *fmt, ...)
 
 static int parse_bool(struct build_ctx *b, const char *v, bool *out)
 {
-	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false",
-										  "off", "0" };
+	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no",
+										       "false",
+										       "off", "0" };
 
 	for (size_t i = 0; i < 4; i++) {
 		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i])) {
@@ -131,8 +132,8 @@ static int parse_ignoreip(struct build_ctx *b, const char *v, struct xbd_source 
 {
 	size_t n = 0;
 	char item[64] = "";
-	int err = xbd_parse_prefix_list(v, s->ignore + s->popts.n_ignore, XBD_IGNORE_MAX, &n,
-					item, sizeof(item));
+	int err = xbd_parse_prefix_list(v, s->ignore + s->popts.n_ignore, XBD_IGNORE_MAX, &n, item,
+					sizeof(item));
 
 	if (err == -E2BIG)
 		return bad(b, "at most %d addresses or prefixes", XBD_IGNORE_MAX);
@@ -202,7 +203,7 @@ static int set_key(struct build_ctx *b, const char *k, const char *v, struct xbd
 static void set_defaults(struct xbd_source *s, const struct xbd_source_raw *raw)
 {
 	snprintf(s->name, sizeof(s->name), "%s", raw->name);
-	s->type = (enum xbd_source_type)-1;
+	s->type = (enum xbd_source_type) - 1;
 	s->popts.name = s->name;
 	s->popts.maxretry = DEFAULT_MAXRETRY;
 	s->popts.findtime_s = DEFAULT_FINDTIME_S;
@@ -241,8 +242,7 @@ static int finish(struct build_ctx *b, struct xbd_source *s, bool bantime_set, c
 	for (size_t i = 0; i < b->cfg->n_ignoreip && s->popts.n_ignore < XBD_IGNORE_MAX * 2; i++)
 		s->ignore[s->popts.n_ignore++] = b->cfg->ignoreip[i];
 	if (s->type == XBD_SRC_REGEX &&
-	    xb_regex_compile(&s->rx, b->fail, b->n_fail, b->ignore, b->n_ignore, rxerr,
-			     rxerr_size))
+	    xb_regex_compile(&s->rx, b->fail, b->n_fail, b->ignore, b->n_ignore, rxerr, rxerr_size))
 		return bad(b, "%s", rxerr);
 	if (s->type == XBD_SRC_SPAMD && !(s->spamd = xb_spamd_new(SPAMD_PENDING_MAX, SPAMD_AGE_S)))
 		return -ENOMEM;
@@ -287,8 +287,8 @@ static void free_one(struct xbd_source *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int xbd_sources_build(const struct xbd_config *cfg, struct xbd_source **out, size_t *n,
-		      bool dryrun, char *err, size_t err_size)
+int xbd_sources_build(const struct xbd_config *cfg, struct xbd_source **out, size_t *n, bool dryrun,
+		      char *err, size_t err_size)
 {
 	struct xbd_source *v = calloc(cfg->n_sources + 1, sizeof(*v));
 	size_t used = 0;
@@ -371,12 +371,12 @@ static void on_line(void *ctx, const char *line, size_t len)
 	xbd_source_line(ctx, line, len);
 }
 
-int xbd_sources_open(struct xbd_source *src, size_t n, const char *state_dir,
-		     struct xb_maps *maps)
+int xbd_sources_open(struct xbd_source *src, size_t n, const char *state_dir, struct xb_maps *maps)
 {
 	for (size_t i = 0; i < n; i++) {
 		char state[PATH_MAX + 96];
-		struct xb_follow_opts fo = { .path = src[i].logpath, .state_file = state,
+		struct xb_follow_opts fo = { .path = src[i].logpath,
+					     .state_file = state,
 					     .from_start = src[i].from_start };
 		int err;
 

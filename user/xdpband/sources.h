@@ -45,13 +45,12 @@ struct xbd_source {
  * Builds every source of cfg (parsing keys, compiling regexes); nothing is opened yet.
  * -EINVAL with err = "FILE:LINE: [source:NAME] KEY: what is wrong".
  */
-int xbd_sources_build(const struct xbd_config *cfg, struct xbd_source **out, size_t *n,
-		      bool dryrun, char *err, size_t err_size);
+int xbd_sources_build(const struct xbd_config *cfg, struct xbd_source **out, size_t *n, bool dryrun,
+		      char *err, size_t err_size);
 void xbd_sources_free(struct xbd_source *src, size_t n);
 
 /* Starts following each source's log (state in state_dir); -errno with a message. */
-int xbd_sources_open(struct xbd_source *src, size_t n, const char *state_dir,
-		     struct xb_maps *maps);
+int xbd_sources_open(struct xbd_source *src, size_t n, const char *state_dir, struct xb_maps *maps);
 /* Reads what is new in every source, and saves their positions. */
 void xbd_sources_poll(struct xbd_source *src, size_t n);
 

@@ -58,7 +58,8 @@ static void usage(FILE *f)
 		"  -V, --version      print the version\n"
 		"\n"
 		"Signals: SIGHUP reloads the configuration and reopens the log file;\n"
-		"SIGTERM/SIGINT stop the daemon, leaving the program attached and the bans in place.\n"
+		"SIGTERM/SIGINT stop the daemon, leaving the program attached and the bans in "
+		"place.\n"
 		"Exit status: 0 stopped cleanly, 1 runtime failure, 2 bad configuration or usage.\n"
 		"See xdpband(8) and xdpban.conf(5).\n",
 		XBD_CONFIG_PATH);
@@ -277,10 +278,14 @@ static int run(struct daemon *d, const char *path, const char *pin_dir)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "foreground", no_argument, NULL, 'f' },
-		{ "pin-dir", required_argument, NULL, 'P' }, { "verbose", no_argument, NULL, 'v' },
-		{ "debug", no_argument, NULL, 'd' },	     { "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },	     { 0 },
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	const char *path = XBD_CONFIG_PATH, *pin_dir = NULL;
 	struct daemon d = { .pid_fd = -1, .epoll_fd = -1 };
