@@ -125,5 +125,30 @@ demo:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
+SBINDIR := $(PREFIX)/sbin
+MANDIR := $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+F2B_ACTIONDIR ?= /etc/fail2ban/action.d
+SA_DIR ?= /etc/spamassassin
+
+# Binaries (the BPF object is inside them, as a skeleton), man pages, the example config,
+# the systemd unit, the fail2ban action and the SpamAssassin plugin.
+install: $(OUTPUT)/banctl $(OUTPUT)/xdpband
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/xdpban $(DESTDIR)$(UNITDIR) $(DESTDIR)$(F2B_ACTIONDIR) \
+		$(DESTDIR)$(SA_DIR) $(DESTDIR)$(PREFIX)/share/xdpban
+	install -m 0755 $(OUTPUT)/banctl $(OUTPUT)/xdpband $(DESTDIR)$(SBINDIR)/
+	install -m 0644 doc/banctl.8 doc/xdpband.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 doc/xdpban.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(OUTPUT)/xdpban.bpf.o doc/xdpban.conf.example $(DESTDIR)$(PREFIX)/share/xdpban/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/xdpban/xdpban.conf ] || \
+		install -m 0644 doc/xdpban.conf.example $(DESTDIR)$(SYSCONFDIR)/xdpban/xdpban.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/systemd/xdpband.service > \
+		$(DESTDIR)$(UNITDIR)/xdpband.service
+	install -m 0644 contrib/fail2ban/action.d/xdpban.conf $(DESTDIR)$(F2B_ACTIONDIR)/
+	install -m 0644 contrib/spamassassin/XdpbanRelayIP.pm contrib/spamassassin/xdpban.pre \
+		$(DESTDIR)$(SA_DIR)/
+
 clean:
 	$(Q)rm -rf $(OUTPUT)
