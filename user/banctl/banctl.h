@@ -17,6 +17,7 @@ struct cmd {
 };
 
 extern const char *pin_dir;
+extern const char *state_dir;
 extern bool json_output;
 extern json_writer_t *json_wtr;
 extern int verbosity;
@@ -44,5 +45,7 @@ int do_stats(int argc, char **argv);
 int do_log(int argc, char **argv);
 int do_log_limit(int argc, char **argv);
 int do_test_source(int argc, char **argv);
+int do_save(int argc, char **argv);
+int do_restore(int argc, char **argv);
 
 #endif /* BANCTL_H */

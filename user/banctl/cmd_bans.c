@@ -6,7 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <limits.h>
+#include <unistd.h>
 #include "banctl.h"
+
+/*
+ * Writers also append to the ban journal of the state dir, when there is one (the daemon
+ * and `make install` create it), so bans survive a reboot.
+ */
+static int open_for_write(struct xb_maps *maps)
+{
+	struct stat st;
+	int err = xb_maps_open(maps, pin_dir, true);
+
+	if (err || stat(state_dir, &st))
+		return err;
+	err = xb_journal_open(maps, state_dir);
+	if (err)
+		xb_maps_close(maps);
+	return err;
+}
 
 static bool is_help(int argc, char **argv)
 {
@@ -27,14 +47,15 @@ static int add_usage(void)
 }
 
 /* Reads "add -" lines; --timeout/--reason are the defaults of lines that lack them. */
-static int read_ban_lines(const struct xb_ban_req *def, struct xb_ban_req **out, size_t *n)
+static int read_ban_lines(FILE *in, const char *name, const struct xb_ban_req *def,
+			  struct xb_ban_req **out, size_t *n)
 {
 	struct xb_ban_req *v = NULL;
 	size_t cap = 0, len = 0, lineno = 0, lsz = 0;
 	char *line = NULL;
 	int err = 0;
 
-	while (getline(&line, &lsz, stdin) > 0) {
+	while (getline(&line, &lsz, in) > 0) {
 		char msg[128];
 		int rc;
 
@@ -53,7 +74,7 @@ static int read_ban_lines(const struct xb_ban_req *def, struct xb_ban_req **out,
 		if (rc == 1)
 			continue;
 		if (rc) {
-			err = usage_err("stdin:%zu: %s; nothing was changed", lineno, msg);
+			err = usage_err("%s:%zu: %s; nothing was changed", name, lineno, msg);
 			break;
 		}
 		len++;
@@ -128,7 +149,7 @@ int do_add(int argc, char **argv)
 		return usage_err("add: name at least one prefix, or '-' for stdin");
 	from_stdin = argc == 1 && !strcmp(argv[0], "-");
 	if (from_stdin) {
-		err = read_ban_lines(&def, &reqs, &n);
+		err = read_ban_lines(stdin, "stdin", &def, &reqs, &n);
 		if (err)
 			return err;
 	} else {
@@ -143,7 +164,7 @@ int do_add(int argc, char **argv)
 		}
 		n = (size_t)argc;
 	}
-	err = xb_maps_open(&maps, pin_dir, true);
+	err = open_for_write(&maps);
 	if (err)
 		goto out;
 	err = xb_bans_add(&maps, reqs, n, &bad);
@@ -204,7 +225,7 @@ static int run_prefix_op(int argc, char **argv, prefix_op op, const char *what)
 	err = read_prefixes(argc, argv, &v, &n);
 	if (err)
 		return err;
-	err = xb_maps_open(&maps, pin_dir, true);
+	err = open_for_write(&maps);
 	if (!err) {
 		err = op(&maps, v, n, &bad);
 		xb_maps_close(&maps);
@@ -475,4 +496,126 @@ int do_allow(int argc, char **argv)
 		return 0;
 	}
 	return usage_err("allow: expected add, del or list%s%s", *sub ? ", not " : "", sub);
+}
+
+/* ---- save / restore ---- */
+
+static int write_saved(FILE *f, const struct xb_ban_entry *e, size_t n)
+{
+	__u64 now = xb_now_boot_ns();
+	char text[XB_PREFIX_STRLEN];
+	time_t t = time(NULL);
+
+	fprintf(f, "# xdpban bans, saved %s# PREFIX [timeout SECONDS] [reason TEXT]\n",
+		ctime(&t));
+	for (size_t i = 0; i < n; i++) {
+		const struct xb_ban *b = &e[i].ban;
+
+		if (b->expires_ns && b->expires_ns <= now)
+			continue;
+		xb_prefix_format(&e[i].pfx, text, sizeof(text));
+		fprintf(f, "%s", text);
+		if (b->expires_ns)
+			fprintf(f, " timeout %llu",
+				(unsigned long long)((b->expires_ns - now + 999999999ULL) /
+						     1000000000ULL));
+		if (b->reason[0])
+			fprintf(f, " reason %s", b->reason);
+		fputc('\n', f);
+	}
+	return fflush(f) ? -errno : 0;
+}
+
+int do_save(int argc, char **argv)
+{
+	struct xb_ban_entry *e = NULL;
+	char tmp[PATH_MAX];
+	struct xb_maps maps;
+	size_t n = 0;
+	FILE *f;
+	int err;
+
+	if (argc != 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+		printf("Usage: banctl save FILE|-\n"
+		       "Write every live ban, one per line with its remaining time and reason, in\n"
+		       "the format 'banctl add -' and 'banctl restore' read. Written atomically.\n");
+		return argc == 2 ? 0 : -EUSAGE;
+	}
+	err = xb_maps_open(&maps, pin_dir, false);
+	if (err)
+		return err;
+	err = xb_bans_list(&maps, &e, &n);
+	xb_maps_close(&maps);
+	if (err)
+		return err;
+	qsort(e, n, sizeof(*e), cmp_ban);
+	if (!strcmp(argv[1], "-")) {
+		err = write_saved(stdout, e, n);
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]);
+	f = fopen(tmp, "we");
+	if (!f) {
+		err = -errno;
+		p_err("cannot write %s: %s", tmp, strerror(-err));
+		goto out;
+	}
+	err = write_saved(f, e, n);
+	if (!err && fsync(fileno(f)))
+		err = -errno;
+	fclose(f);
+	if (!err && rename(tmp, argv[1]))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		p_err("cannot save to %s: %s", argv[1], strerror(-err));
+	} else {
+		p_info("%zu bans saved to %s", n, argv[1]);
+	}
+out:
+	free(e);
+	if (!err && json_wtr)
+		jsonw_null(json_wtr);
+	return err;
+}
+
+int do_restore(int argc, char **argv)
+{
+	struct xb_ban_req def = { .origin = XB_ORIGIN_RESTORE }, *reqs = NULL;
+	struct xb_maps maps;
+	size_t n = 0, bad = 0;
+	FILE *f;
+	int err;
+
+	if (argc != 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+		printf("Usage: banctl restore FILE|-\n"
+		       "Ban every prefix FILE lists (as written by 'banctl save'), all or nothing.\n");
+		return argc == 2 ? 0 : -EUSAGE;
+	}
+	f = strcmp(argv[1], "-") ? fopen(argv[1], "re") : stdin;
+	if (!f) {
+		err = -errno;
+		p_err("cannot read %s: %s", argv[1], strerror(-err));
+		return -EUSAGE;
+	}
+	err = read_ban_lines(f, argv[1], &def, &reqs, &n);
+	if (f != stdin)
+		fclose(f);
+	if (err)
+		return err;
+	err = open_for_write(&maps);
+	if (!err) {
+		err = xb_bans_add(&maps, reqs, n, &bad);
+		xb_maps_close(&maps);
+	}
+	if (!err) {
+		p_info("%zu bans restored from %s", n, argv[1]);
+		if (json_wtr) {
+			jsonw_start_object(json_wtr);
+			jsonw_uint_field(json_wtr, "restored", n);
+			jsonw_end_object(json_wtr);
+		}
+	}
+	free(reqs);
+	return err;
 }

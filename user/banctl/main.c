@@ -16,6 +16,7 @@
 #endif
 
 const char *pin_dir;
+const char *state_dir;
 bool json_output;
 json_writer_t *json_wtr;
 int verbosity;
@@ -34,6 +35,8 @@ static const struct cmd cmds[] = {
 	{ "log", do_log, "the drop log (iptables LOG lines), -f to follow" },
 	{ "log-limit", do_log_limit, "show or set the drop log's rate" },
 	{ "test-source", do_test_source, "run a log source over a file, dry-run" },
+	{ "save", do_save, "write every ban to a file (the format 'add -' reads)" },
+	{ "restore", do_restore, "ban everything a saved file lists" },
 	{ 0 },
 };
 
@@ -111,6 +114,8 @@ static void usage(FILE *f)
 		"Options (before the command):\n"
 		"  --pin-dir DIR  bpffs directory of the maps and links (env %s,\n"
 		"                 default %s)\n"
+		"  --state-dir DIR  the daemon's state dir, whose ban journal writers append to\n"
+		"                 (env XDPBAN_STATE_DIR, default /var/lib/xdpban; skipped if absent)\n"
 		"  -j, --json     JSON output: one document on stdout\n"
 		"  -p, --pretty   pretty-printed JSON (implies -j)\n"
 		"  -v, --verbose  more messages (libbpf's among them)\n"
@@ -158,6 +163,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "pin-dir", required_argument, NULL, 'P' }, { "json", no_argument, NULL, 'j' },
+		{ "state-dir", required_argument, NULL, 'S' },
 		{ "pretty", no_argument, NULL, 'p' },	     { "verbose", no_argument, NULL, 'v' },
 		{ "debug", no_argument, NULL, 'd' },	     { "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },	     { 0 },
@@ -172,6 +178,9 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'P':
 			pin_dir = optarg;
+			break;
+		case 'S':
+			state_dir = optarg;
 			break;
 		case 'p':
 			pretty = true;
@@ -198,6 +207,10 @@ int main(int argc, char **argv)
 		}
 	}
 	pin_dir = xb_pin_dir(pin_dir);
+	if (!state_dir)
+		state_dir = getenv("XDPBAN_STATE_DIR");
+	if (!state_dir || !*state_dir)
+		state_dir = "/var/lib/xdpban";
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 || !strcmp(argv[0], "help")) {

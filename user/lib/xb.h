@@ -94,6 +94,8 @@ struct xb_maps {
 	int fd[__XB_MAP_MAX];
 	int lock_fd;
 	char pin_dir[256];
+	/* The durable record of ban changes (xb_journal_open()); NULL = none kept. */
+	struct xb_journal *journal;
 };
 
 /*
@@ -135,6 +137,9 @@ struct xb_ban_req {
 	__u64 timeout_s; /* 0 = permanent */
 	__u8 origin; /* enum xb_origin */
 	char reason[XB_REASON_LEN];
+	/* Restoring: when it was added (unix seconds; 0 = now) and its hits so far. */
+	__s64 added_unix;
+	__u64 packets, bytes;
 };
 
 /*
@@ -178,6 +183,38 @@ struct xb_allow_entry {
 int xb_allow_add(struct xb_maps *maps, const struct xb_prefix *pfx, size_t n, size_t *bad);
 int xb_allow_del(struct xb_maps *maps, const struct xb_prefix *pfx, size_t n, size_t *bad);
 int xb_allow_list(struct xb_maps *maps, struct xb_allow_entry **out, size_t *n);
+
+/* ---- the durable record (state_dir/bans.journal) ---- */
+
+/*
+ * Every ban and allow-list change, appended and fdatasync'ed before the call that made it
+ * returns, so that after a reboot (pins gone) the maps can be rebuilt. One line a change:
+ *   ban PREFIX EXPIRES ADDED ORIGIN PACKETS BYTES REASON...   (times unix, EXPIRES 0 = never)
+ *   unban PREFIX
+ *   allow PREFIX / unallow PREFIX
+ * Compaction rewrites it as the live set (atomically, tmp + rename).
+ */
+struct xb_journal;
+
+/* Opens (creating) state_dir/bans.journal for appending and attaches it to maps. */
+int xb_journal_open(struct xb_maps *maps, const char *state_dir);
+void xb_journal_close(struct xb_maps *maps);
+
+/*
+ * Rebuilds the maps from state_dir's journal: every ban not yet expired, with its remaining
+ * time, age and hit counters, and the allow list. Then compacts the journal. Returns the
+ * number of bans restored, or -errno.
+ */
+int xb_journal_restore(struct xb_maps *maps, const char *state_dir);
+/* Rewrites the journal as what the maps hold now (with hit counters). */
+int xb_journal_compact(struct xb_maps *maps, const char *state_dir);
+
+/* Internal to the library: the records of one call, then one fdatasync. */
+void xb_journal_ban(struct xb_journal *j, const struct xb_prefix *p, const struct xb_ban *b);
+void xb_journal_unban(struct xb_journal *j, const struct xb_prefix *p);
+void xb_journal_allow(struct xb_journal *j, const struct xb_prefix *p, bool allowed);
+int xb_journal_commit(struct xb_journal *j);
+void xb_journal_abort(struct xb_journal *j);
 
 /* ---- counters ---- */
 

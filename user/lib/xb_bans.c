@@ -189,6 +189,14 @@ static void fill_ban(const struct xb_ban_req *r, __u64 now, struct xb_ban *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->added_ns = now;
+	if (r->added_unix) {
+		/* Restored: as old as it was, though never older than this boot. */
+		__s64 age_ns = (xb_boot_to_unix(now) - r->added_unix) * 1000000000LL;
+
+		b->added_ns = age_ns > 0 && (__u64)age_ns < now ? now - (__u64)age_ns : 1;
+	}
+	b->packets = r->packets;
+	b->bytes = r->bytes;
 	b->expires_ns = r->timeout_s ? now + r->timeout_s * 1000000000ULL : 0;
 	b->prefixlen = r->pfx.len;
 	b->origin = r->origin;
@@ -415,9 +423,14 @@ int xb_bans_add(struct xb_maps *maps, const struct xb_ban_req *reqs, size_t n, s
 			if (bad)
 				*bad = idx[at < m ? at : m - 1];
 			undo_bans(maps, reqs, n, &u);
+			xb_journal_abort(maps->journal);
 			break;
 		}
+		for (size_t j = 0; j < m; j++)
+			xb_journal_ban(maps->journal, &reqs[idx[j]].pfx, &vals[j]);
 	}
+	if (!err)
+		xb_journal_commit(maps->journal);
 out:
 	free(u.is_new);
 	free(u.old);
@@ -475,6 +488,14 @@ static int del_entries(struct xb_maps *maps, const struct xb_prefix *pfx, size_t
 		make_key(id, &pfx[done], &key);
 		bpf_map_update_elem(maps->fd[id], &key, old + done * value_size, BPF_ANY);
 	}
+	for (size_t i = 0; !err && maps->journal && i < n; i++) {
+		if (value_size == sizeof(struct xb_ban))
+			xb_journal_unban(maps->journal, &pfx[i]);
+		else
+			xb_journal_allow(maps->journal, &pfx[i], false);
+	}
+	if (!err)
+		xb_journal_commit(maps->journal);
 out:
 	free(old);
 	return err;
@@ -561,9 +582,11 @@ int xb_bans_expire(struct xb_maps *maps, xb_expire_fn fn, void *ctx)
 		if (bpf_map_delete_elem(maps->fd[id], &key))
 			continue;
 		removed++;
+		xb_journal_unban(maps->journal, &e[i].pfx);
 		if (fn)
 			fn(&e[i], ctx);
 	}
+	xb_journal_commit(maps->journal);
 	free(e);
 	if (lock_fd >= 0)
 		close(lock_fd);
@@ -607,6 +630,10 @@ int xb_allow_add(struct xb_maps *maps, const struct xb_prefix *pfx, size_t n, si
 		make_key(allow_map_of(&pfx[i]), &pfx[i], &key);
 		bpf_map_delete_elem(maps->fd[allow_map_of(&pfx[i])], &key);
 	}
+	for (size_t i = 0; !err && i < n; i++)
+		xb_journal_allow(maps->journal, &pfx[i], true);
+	if (!err)
+		xb_journal_commit(maps->journal);
 	free(is_new);
 	return err;
 }

@@ -96,6 +96,12 @@ static __u32 l4_avail(const struct xb_event *ev, __u32 l3_len)
 	return pkt > l3_len ? pkt - l3_len : 0;
 }
 
+/* The IPv4 header length the program measured, if it is one an IHL can give. */
+static __u32 l3_len_v4(const struct xb_event *ev)
+{
+	return ev->l3_len >= IPV4_HDR_LEN && ev->l3_len <= 60 ? ev->l3_len : IPV4_HDR_LEN;
+}
+
 /* Whether the kernel would find fewer than need bytes of this L4 header. */
 static bool l4_short(const struct xb_event *ev, __u32 avail, __u32 need)
 {
@@ -272,7 +278,7 @@ static void dump_ipv4(struct line *l, const struct xb_event *ev)
 {
 	const __u8 *s = ev->saddr, *d = ev->daddr;
 	bool fragment = ev->frag_off & IP_OFFSET;
-	__u32 avail = l4_avail(ev, ev->l3_len ? ev->l3_len : IPV4_HDR_LEN);
+	__u32 avail = l4_avail(ev, l3_len_v4(ev));
 
 	add(l, "SRC=%u.%u.%u.%u DST=%u.%u.%u.%u ", s[0], s[1], s[2], s[3], d[0], d[1], d[2], d[3]);
 	add(l, "LEN=%u TOS=0x%02X PREC=0x%02X TTL=%u ID=%u ", ev->ip_len, ev->tos & IPTOS_TOS_MASK,
@@ -398,8 +404,8 @@ static void dump_ipv6(struct line *l, const struct xb_event *ev)
 		fragment = ev->frag_off & 0xfff8;
 		l3_len += IPV6_FRAG_HDR_LEN;
 	}
-	/* The program measured the extension headers when it could. */
-	if (ev->l3_len)
+	/* The program measured the extension headers when it could (at most 8 of 2 KiB). */
+	if (ev->l3_len >= IPV6_HDR_LEN && ev->l3_len <= IPV6_HDR_LEN + 8 * 2048)
 		l3_len = ev->l3_len;
 	avail = l4_avail(ev, l3_len);
 	if (dump_ext6_end(l, ev->l4proto, fragment, avail))

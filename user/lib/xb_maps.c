@@ -147,6 +147,7 @@ int xb_maps_open(struct xb_maps *maps, const char *pin_dir, bool writer)
 	for (int i = 0; i < __XB_MAP_MAX; i++)
 		maps->fd[i] = -1;
 	maps->lock_fd = -1;
+	maps->journal = NULL;
 	snprintf(maps->pin_dir, sizeof(maps->pin_dir), "%s", pin_dir);
 
 	maps->lock_fd = xb_lock(pin_dir, writer);
@@ -190,6 +191,7 @@ void xb_maps_unlock(struct xb_maps *maps)
 
 void xb_maps_close(struct xb_maps *maps)
 {
+	xb_journal_close(maps);
 	for (int i = 0; i < __XB_MAP_MAX; i++) {
 		if (maps->fd[i] >= 0)
 			close(maps->fd[i]);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -175,10 +176,40 @@ static int watch_all(struct daemon *d)
 	return 0;
 }
 
+/*
+ * After a reboot the pins are gone and the maps come up empty: rebuild them from the
+ * journal before any source reads a line. Otherwise the maps are the truth, and the
+ * journal is rewritten from them.
+ */
+static int restore_or_compact(struct daemon *d, bool fresh)
+{
+	struct timespec t0, t1;
+	int n;
+
+	n = xb_journal_open(&d->maps, d->cfg.state_dir);
+	if (n)
+		return n;
+	if (!fresh)
+		return xb_journal_compact(&d->maps, d->cfg.state_dir);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = xb_journal_restore(&d->maps, d->cfg.state_dir);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (n < 0)
+		return n;
+	fprintf(stderr, "xdpband: restored %d bans from %s/bans.journal in %.3f s\n", n,
+		d->cfg.state_dir,
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
+	char meta[PATH_MAX];
+	bool fresh;
 	int err;
 
+	snprintf(meta, sizeof(meta), "%s/%s", d->cfg.pin_dir, XB_MAP_META);
+	fresh = access(meta, F_OK) != 0;
 	err = attach_all(&d->cfg);
 	if (err)
 		return err;
@@ -187,6 +218,9 @@ static int start(struct daemon *d)
 		return err;
 	/* Hold no lock while running: banctl must be able to add bans. */
 	xb_maps_unlock(&d->maps);
+	err = restore_or_compact(d, fresh);
+	if (err)
+		return err;
 	err = droplog_open(&d->dl, &d->cfg);
 	if (err)
 		return err;
@@ -358,6 +392,9 @@ int main(int argc, char **argv)
 	}
 	xbd_sources_poll(d.src, d.n_src);
 	xbd_sources_free(d.src, d.n_src);
+	/* Hit counters live only in the maps: keep them for the next boot. */
+	if (d.maps.journal)
+		xb_journal_compact(&d.maps, d.cfg.state_dir);
 	if (d.epoll_fd >= 0)
 		close(d.epoll_fd);
 	ring_buffer__free(d.rb);
