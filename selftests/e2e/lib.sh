@@ -477,3 +477,73 @@ pin_dir_extra()
 	comm -13 <(printf '%s\n' "$PIN_BASELINE") <(_ls_pin_dir) | sed '/^$/d'
 	find "$PIN_DIR" -mindepth 2
 }
+
+# --- xdpband -----------------------------------------------------------------------------
+
+XDPBAND=${XDPBAND:-$(dirname "$BANCTL")/xdpband}
+
+# write_conf FILE [EXTRA LINES...]: a daemon config for this test's topology.
+write_conf()
+{
+	local f=$1
+	shift
+	mkdir -p "$TEST_TMP/state"
+	{
+		echo "[xdpband]"
+		echo "interfaces = $IF_B"
+		echo "log_file = $TEST_TMP/drops.log"
+		echo "log_syslog = no"
+		echo "state_dir = $TEST_TMP/state"
+		echo "pin_dir = $PIN_DIR"
+		echo "expire_interval = 1s"
+		printf '%s\n' "$@"
+	} >"$f"
+}
+
+# start_daemon CONF: xdpband in B, in the background, until "running" (5 s); sets DPID.
+# The caller's EXIT trap stops it whatever happens.
+start_daemon()
+{
+	local i
+	ip netns exec "$NS_B" "$XDPBAND" -f -c "$1" >>"$TEST_TMP/xdpband.out" 2>&1 &
+	DPID=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'xdpband: running' "$TEST_TMP/xdpband.out" 2>/dev/null && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$TEST_TMP/xdpband.out"
+	fail "xdpband did not start"
+}
+
+# stop_daemon: SIGTERM, then it must exit 0 within 5 s.
+stop_daemon()
+{
+	local i rc
+	kill -TERM "$DPID"
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$DPID"
+	rc=$?
+	DPID=
+	assert_eq "$rc" 0 "xdpband exit status after SIGTERM"
+}
+
+kill_daemon()
+{
+	[[ -n ${DPID:-} ]] && kill -KILL "$DPID" 2>/dev/null
+	return 0
+}
+
+# wait_lines FILE N: until FILE has at least N lines (3 s).
+wait_lines()
+{
+	local i
+	for ((i = 0; i < 30; i++)); do
+		[[ $(wc -l <"$1" 2>/dev/null || echo 0) -ge $2 ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}

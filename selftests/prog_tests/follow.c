@@ -196,7 +196,10 @@ static void test_created_later(struct fixture *fx)
 	xb_follow_close(f);
 }
 
-/* A logger that keeps its fd across the rename, as syslog does until it is told to reopen. */
+/*
+ * A logger that keeps its fd across the rename until told to reopen, as syslog does under
+ * logrotate: rename, create, and only then the signal.
+ */
 static void test_rename(struct fixture *fx)
 {
 	int w = open(fx->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -215,6 +218,8 @@ static void test_rename(struct fixture *fx)
 	ASSERT_EQ(write(w, "c\n", 2), 2, "write c to the renamed file");
 	put(fx->log, "d\n");
 	ASSERT_STREQ(take(f, &s), "c\nd\n", "old file to its end, then the new one");
+	ASSERT_EQ(write(w, "late\n", 5), 5, "write to the old file before the reopen");
+	ASSERT_STREQ(take(f, &s), "late\n", "the old file is still read after the switch");
 	ASSERT_EQ(stats_of(f).rotations, 1, "rotations");
 	/* Again, without a read between the rename and the new file. */
 	close(w);
@@ -223,9 +228,11 @@ static void test_rename(struct fixture *fx)
 	ASSERT_EQ(write(w, "e\n", 2), 2, "write e to the renamed file");
 	ASSERT_EQ(write(w, "f", 1), 1, "and a partial line");
 	put(fx->log, "g\n");
-	ASSERT_STREQ(take(f, &s), "e\nf\ng\n", "nothing lost, nothing doubled");
+	ASSERT_STREQ(take(f, &s), "e\ng\n", "nothing lost, nothing doubled");
+	ASSERT_EQ(write(w, "!\n", 2), 2, "complete the partial line");
+	ASSERT_STREQ(take(f, &s), "f!\n", "completed in the rotated file");
 	ASSERT_EQ(stats_of(f).rotations, 2, "rotations");
-	ASSERT_EQ(stats_of(f).lines, 7, "lines");
+	ASSERT_EQ(stats_of(f).lines, 8, "lines");
 out:
 	if (w >= 0)
 		close(w);

@@ -25,7 +25,7 @@ static enum xb_line_kind match_one(const char *re, const char *ignore, const cha
 	addr[0] = '\0';
 	if (!ASSERT_OK(xb_regex_compile(&rx, &re, 1, &ignore, ignore ? 1 : 0, err, sizeof(err)),
 		       re))
-		return (enum xb_line_kind)-1;
+		return (enum xb_line_kind) - 1;
 	kind = xb_regex_match(rx, line, strlen(line), &ev);
 	if (kind != XB_LINE_MISS)
 		xb_prefix_format(&ev.addr, addr, XB_PREFIX_STRLEN);
@@ -77,7 +77,8 @@ static const struct host_case host_cases[] = {
 	{ "from <HOST>", "from 2001:db8::g", NULL },
 	{ "from <HOST>", "from 2001:db8::1:", "2001:db8::1/128" },
 	{ "<HOST>", "x2001:db8::1", NULL },
-	{ "<HOST>", "a:2001:db8::1", NULL },
+	{ "<HOST>", "x:2001:db8::1", NULL },
+	{ "<HOST>", "a:2001:db8::1", "a:2001:db8::1/128" }, /* one address, "a" is hex */
 	{ "from <HOST>", "from ::ffff:300.0.2.1", NULL },
 	/* <ADDR> is <HOST>; names are never matched (usedns = no) */
 	{ "from <ADDR> port", "from 198.51.100.2 port", "198.51.100.2/32" },
@@ -119,8 +120,8 @@ static const struct tag_case tag_cases[] = {
 	{ "^user <F-USER>\\S+</F-USER>? from <HOST>$", "user bo from 192.0.2.5", XB_LINE_FAIL },
 	{ "^<F-ID/> from <HOST>$", "sess-42 from 192.0.2.5", XB_LINE_FAIL },
 	{ "^port <F-PORT/> from <HOST>$", "port ssh from 192.0.2.5", XB_LINE_FAIL },
-	{ "^<F-ALT_USER1>\\w+</F-ALT_USER1> <F-CONTENT>.+</F-CONTENT> <HOST>$",
-	  "u x y 192.0.2.5", XB_LINE_FAIL },
+	{ "^<F-ALT_USER1>\\w+</F-ALT_USER1> <F-CONTENT>.+</F-CONTENT> <HOST>$", "u x y 192.0.2.5",
+	  XB_LINE_FAIL },
 	/* a closing tag never opened is literal text, as in fail2ban */
 	{ "^a</F-USER> <HOST>$", "a</F-USER> 192.0.2.5", XB_LINE_FAIL },
 	/* unknown tags and Python's named groups stay as written */
@@ -165,6 +166,7 @@ static const struct err_case err_cases[] = {
 	/* PCRE2's own errors point into the pattern as written, not as expanded */
 	{ "^from <HOST> (port", "at offset 18 in '^from <HOST> (port'" },
 	{ "^from <HOST> [x", "at offset 15" },
+	{ "^a[b <HOST>", "(in what the tag here stands for) at offset 5" },
 	{ "^(?<xb_host>x) <HOST>", "failregex 1: two named subpatterns" },
 };
 
@@ -263,23 +265,27 @@ static const struct inj_case inj_cases[] = {
 	  SSHD_LINE "Failed password for invalid user root from 192.0.2.1 from 198.51.100.66 "
 		    "port 52144 ssh2",
 	  "192.0.2.1/32" },
-	{ "user, anchored \\S+", SSHD_HEAD "Failed password for (invalid user )?\\S+ from <HOST> "
-				       "port \\d+ ssh2$",
+	{ "user, anchored \\S+",
+	  SSHD_HEAD "Failed password for (invalid user )?\\S+ from <HOST> "
+		    "port \\d+ ssh2$",
 	  SSHD_LINE "Failed password for invalid user root from 192.0.2.1 from 198.51.100.66 "
 		    "port 52144 ssh2",
 	  NULL },
-	{ "user, anchored F-USER", SSHD_HEAD "Failed password for (?:invalid user )?<F-USER>.+?"
-					 "</F-USER> from <HOST> port \\d+ ssh2$",
+	{ "user, anchored F-USER",
+	  SSHD_HEAD "Failed password for (?:invalid user )?<F-USER>.+?"
+		    "</F-USER> from <HOST> port \\d+ ssh2$",
 	  SSHD_LINE "Failed password for invalid user root from 192.0.2.1 from 198.51.100.66 "
 		    "port 52144 ssh2",
 	  "198.51.100.66/32" },
-	{ "user with the tail, F-USER", SSHD_HEAD "Failed password for (?:invalid user )?<F-USER>"
-					      ".+?</F-USER> from <HOST> port \\d+ ssh2$",
+	{ "user with the tail, F-USER",
+	  SSHD_HEAD "Failed password for (?:invalid user )?<F-USER>"
+		    ".+?</F-USER> from <HOST> port \\d+ ssh2$",
 	  SSHD_LINE "Failed password for invalid user x from 192.0.2.1 port 22 ssh2 from "
 		    "198.51.100.66 port 52144 ssh2",
 	  "198.51.100.66/32" },
-	{ "user, genuine line", SSHD_HEAD "Failed password for (invalid user )?\\S+ from <HOST> "
-				      "port \\d+ ssh2$",
+	{ "user, genuine line",
+	  SSHD_HEAD "Failed password for (invalid user )?\\S+ from <HOST> "
+		    "port \\d+ ssh2$",
 	  SSHD_LINE "Failed password for root from 198.51.100.66 port 52144 ssh2",
 	  "198.51.100.66/32" },
 	{ "user next to the host", SSHD_HEAD "Invalid user \\S+ from <HOST> port \\d+$",

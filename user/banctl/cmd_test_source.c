@@ -50,16 +50,13 @@ static void count_addr(const struct xb_prefix *a)
 	rep.addrs[rep.n_addrs++].hits = 1;
 }
 
-static void on_decision(struct xbd_source *src, enum xb_decision d, const struct xb_ban_req *req,
-			const char *line, size_t len)
+static void on_decision(struct xbd_source *src, enum xb_decision d,
+			const struct xb_line_event *ev, const struct xb_ban_req *req)
 {
 	(void)src;
-	(void)line;
-	(void)len;
 	if (d == XB_DEC_NONE || d == XB_DEC_IGNORED)
 		return;
-	if (d == XB_DEC_COUNTED || d == XB_DEC_DRYRUN)
-		count_addr(&req->pfx);
+	count_addr(&ev->addr);
 	if (d != XB_DEC_DRYRUN)
 		return;
 	if (rep.n_bans == rep.cap_bans) {

@@ -438,14 +438,17 @@ static bool eat_increase(struct cur *c, __u64 *bantime)
 enum xb_line_kind xb_f2blog_parse(const char *line, size_t len, const char *const *jails,
 				  size_t n_jails, struct xb_line_event *ev)
 {
-	struct cur c = { line, line + len };
 	char jail[XB_F2B_JAIL_MAX + 1];
 	const struct verb *v;
+	struct cur c;
 	__s64 when = 0;
 	__u64 bantime = 0;
 
 	memset(ev, 0, sizeof(*ev));
-	if (!line || !eat_head(&c, &when) || !eat_jail(&c, jail) || !(v = eat_verb(&c)) ||
+	if (!line)
+		goto miss;
+	c = (struct cur){ line, line + len };
+	if (!eat_head(&c, &when) || !eat_jail(&c, jail) || !(v = eat_verb(&c)) ||
 	    !eat_addr(&c, &ev->addr))
 		goto miss;
 	if (v->f2b == XB_F2B_INCREASE ? !eat_increase(&c, &bantime) : !at_end(&c))

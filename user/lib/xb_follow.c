@@ -7,7 +7,12 @@
  *
  * A file is known by its inode and by the hash of its first line (up to XB_HEAD_MAX bytes):
  * the inode tells a rename+create rotation, the hash a copytruncate refilled past our offset
- * and an inode number reused by another file. The saved position is "inode offset hash".
+ * and an inode number reused by another file. The saved position is one line,
+ * "inode offset hash", the offset just past the last newline read.
+ *
+ * After a rename+create the old file is read to its end, then the new one from its start;
+ * the old one stays open and is read first on every call until it has been idle for
+ * XB_LINGER_NS, because its writer appends to it until told to reopen.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memrchr(), mkostemp() */
@@ -22,6 +27,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "xb_sources.h"
@@ -32,6 +38,8 @@
 #define XB_HEAD_MAX 4096
 /* New files followed in one read: bounds the loop when rotation outruns us. */
 #define XB_MAX_SWITCHES 8
+/* A rotated file is read until it has not grown for this long. */
+#define XB_LINGER_NS (30 * 1000000000ULL)
 
 #define FNV1A64_OFFSET 0xcbf29ce484222325ULL
 #define FNV1A64_PRIME 0x100000001b3ULL
@@ -57,8 +65,10 @@ struct line_split {
 
 #define LINE_BUF_SIZE (XB_LINE_MAX + 2)
 
+/* The first line of a file, hashed as far as it is known. */
 struct head {
-	bool known; /* the first line is complete (or XB_HEAD_MAX long) */
+	bool known; /* complete, or XB_HEAD_MAX long */
+	__u64 len; /* bytes hashed so far */
 	__u64 hash;
 };
 
@@ -68,6 +78,19 @@ struct follow_state {
 	__u64 hash;
 };
 
+/* One file being read: the current one, or a rotated one its writer may still append to. */
+struct follow_file {
+	int fd; /* -1: none */
+	int wd; /* its inotify watch, -1: none */
+	dev_t dev;
+	ino_t ino;
+	__u64 off; /* next byte to read */
+	__u64 done; /* just past the last newline: what a restart resumes from */
+	__u64 grew_ns; /* when it last grew (CLOCK_MONOTONIC) */
+	struct head head;
+	struct line_split ls;
+};
+
 struct xb_follow {
 	char *path;
 	char *dir; /* path's directory, watched for the file's creation and renames */
@@ -75,14 +98,9 @@ struct xb_follow {
 	char *state_file;
 	bool from_start;
 	int ifd; /* inotify; -1 when the system has none left for us: polling only */
-	int wd_dir, wd_file;
-	int fd; /* the file being read; -1 until path exists */
-	dev_t dev;
-	ino_t ino;
-	__u64 off; /* next byte to read */
-	__u64 done; /* just past the last newline: what a restart resumes from */
-	struct head head;
-	struct line_split ls;
+	int wd_dir;
+	struct follow_file cur; /* what path names, as far as we know */
+	struct follow_file prev; /* rotated away, read until idle for XB_LINGER_NS */
 	char *chunk;
 	struct xb_follow_stats st;
 	bool saved_valid;
@@ -90,16 +108,6 @@ struct xb_follow {
 };
 
 /* ---- lines ---- */
-
-static __u64 fnv1a64(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	__u64 h = FNV1A64_OFFSET;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * FNV1A64_PRIME;
-	return h;
-}
 
 /* Length of the well-formed UTF-8 sequence at s (Unicode table 3-7), 0 if there is none. */
 static size_t utf8_seq(const unsigned char *s, size_t len)
@@ -293,6 +301,14 @@ static int state_write(const char *file, const struct follow_state *s)
 
 /* ---- files ---- */
 
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
 /* A regular file only: a FIFO or a device under a log's name would block or never end. */
 static int open_log(int dirfd, const char *name, struct stat *st)
 {
@@ -307,34 +323,57 @@ static int open_log(int dirfd, const char *name, struct stat *st)
 	return fd;
 }
 
+static void head_reset(struct head *h)
+{
+	h->known = false;
+	h->len = 0;
+	h->hash = FNV1A64_OFFSET;
+}
+
+/*
+ * Hashes (FNV-1a 64) what of the first line lies in data, read at off. Taken from the bytes
+ * we read, not read again later, so that it describes the content our offset refers to.
+ */
+static void head_feed(struct head *h, __u64 off, const char *data, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	const char *nl;
+	size_t take;
+
+	if (h->known || off != h->len)
+		return;
+	take = n < XB_HEAD_MAX - h->len ? n : XB_HEAD_MAX - h->len;
+	nl = memchr(data, '\n', take);
+	if (nl)
+		take = (size_t)(nl - data) + 1;
+	for (size_t i = 0; i < take; i++)
+		h->hash = (h->hash ^ p[i]) * FNV1A64_PRIME;
+	h->len += take;
+	h->known = nl || h->len == XB_HEAD_MAX;
+}
+
 static int head_read(int fd, char *buf, struct head *h)
 {
 	ssize_t n = pread(fd, buf, XB_HEAD_MAX, 0);
-	const char *nl;
 
 	if (n < 0)
 		return -errno;
-	nl = memchr(buf, '\n', n);
-	h->known = nl || n == XB_HEAD_MAX;
-	h->hash = fnv1a64(buf, nl ? (size_t)(nl - buf) + 1 : (size_t)n);
+	head_reset(h);
+	head_feed(h, 0, buf, n);
 	return 0;
 }
 
 /* Watches the inode we hold, not whatever path names by now; path if /proc is missing. */
-static void watch_file(struct xb_follow *f)
+static void watch_file(struct xb_follow *f, struct follow_file *ff)
 {
 	char proc[64];
-	int wd;
 
 	if (f->ifd < 0)
 		return;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
-	wd = inotify_add_watch(f->ifd, proc, FILE_EVENTS);
-	if (wd < 0)
-		wd = inotify_add_watch(f->ifd, f->path, FILE_EVENTS);
-	if (f->wd_file >= 0 && f->wd_file != wd)
-		inotify_rm_watch(f->ifd, f->wd_file);
-	f->wd_file = wd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ff->fd);
+	ff->wd = inotify_add_watch(f->ifd, proc, FILE_EVENTS);
+	if (ff->wd < 0)
+		ff->wd = inotify_add_watch(f->ifd, f->path, FILE_EVENTS);
 }
 
 /* The directory may not exist yet either; then read() tries again. */
@@ -344,36 +383,52 @@ static void watch_dir(struct xb_follow *f)
 		f->wd_dir = inotify_add_watch(f->ifd, f->dir, DIR_EVENTS);
 }
 
-/* Makes fd (st its fstat) the file being read, from its start. */
-static void follow_attach(struct xb_follow *f, int fd, const struct stat *st)
+/* Makes fd (st its fstat) the file ff reads, from its start; ff holds no file. */
+static void file_attach(struct xb_follow *f, struct follow_file *ff, int fd, const struct stat *st)
 {
-	if (f->fd >= 0)
-		close(f->fd);
-	f->fd = fd;
-	f->dev = st->st_dev;
-	f->ino = st->st_ino;
-	f->off = f->done = 0;
-	f->head.known = false;
-	split_reset(&f->ls);
-	watch_file(f);
+	ff->fd = fd;
+	ff->dev = st->st_dev;
+	ff->ino = st->st_ino;
+	ff->off = ff->done = 0;
+	ff->grew_ns = now_ns();
+	head_reset(&ff->head);
+	split_reset(&ff->ls);
+	watch_file(f, ff);
+}
+
+/* flush: the file has ended for good, and its last partial line is as complete as it gets. */
+static void file_close(struct xb_follow *f, struct follow_file *ff, bool flush)
+{
+	if (ff->fd < 0)
+		return;
+	if (flush)
+		split_flush(&ff->ls);
+	if (ff->wd >= 0)
+		inotify_rm_watch(f->ifd, ff->wd);
+	close(ff->fd);
+	ff->fd = ff->wd = -1;
 }
 
 /* From the end, but after the last complete line: a line being written now is not lost. */
 static void follow_tail(struct xb_follow *f, __u64 size)
 {
+	struct follow_file *cur = &f->cur;
 	size_t n = size < XB_CHUNK ? size : XB_CHUNK;
 	const char *nl;
 
-	f->off = f->done = size;
-	if (pread(f->fd, f->chunk, n, size - n) != (ssize_t)n)
+	cur->off = cur->done = size;
+	if (pread(cur->fd, f->chunk, n, size - n) != (ssize_t)n)
 		return;
 	nl = memrchr(f->chunk, '\n', n);
 	if (nl)
-		f->off = f->done = size - n + (size_t)(nl - f->chunk) + 1;
+		cur->off = cur->done = size - n + (size_t)(nl - f->chunk) + 1;
 	else if (n == size)
-		f->off = f->done = 0;
+		cur->off = cur->done = 0;
 	else
-		f->ls.skip = true; /* in a line longer than we would keep anyway */
+		cur->ls.skip = true; /* in a line longer than we would keep anyway */
+	/* Reading from 0 hashes the first line on the way; from here on it must be read now. */
+	if (cur->off && head_read(cur->fd, f->chunk, &cur->head))
+		head_reset(&cur->head);
 }
 
 /*
@@ -382,13 +437,16 @@ static void follow_tail(struct xb_follow *f, __u64 size)
  */
 static bool follow_resume(struct xb_follow *f, const struct follow_state *s, __u64 size)
 {
+	struct follow_file *cur = &f->cur;
 	struct head h;
 
 	if (s->off > size)
 		return false;
-	if (s->off && (head_read(f->fd, f->chunk, &h) || !h.known || h.hash != s->hash))
+	if (s->off && (head_read(cur->fd, f->chunk, &h) || !h.known || h.hash != s->hash))
 		return false;
-	f->off = f->done = s->off;
+	cur->off = cur->done = s->off;
+	if (s->off)
+		cur->head = h;
 	return true;
 }
 
@@ -427,14 +485,13 @@ static bool start_rotated(struct xb_follow *f, const struct follow_state *s)
 
 	if (fd < 0)
 		return false;
-	follow_attach(f, fd, &st);
+	file_attach(f, &f->cur, fd, &st);
 	if (follow_resume(f, s, st.st_size)) {
 		xb_info("%s: rotated while stopped, reading the rest of the old file first",
 			f->path);
 		return true;
 	}
-	close(f->fd);
-	f->fd = -1;
+	file_close(f, &f->cur, false);
 	return false;
 }
 
@@ -453,7 +510,7 @@ static int follow_start(struct xb_follow *f, const struct follow_state *s)
 	}
 	if (fd < 0)
 		return 0;
-	follow_attach(f, fd, &st);
+	file_attach(f, &f->cur, fd, &st);
 	if (s && st.st_ino == s->ino && follow_resume(f, s, st.st_size))
 		return 0;
 	if (s)
@@ -476,10 +533,11 @@ static void drain_events(struct xb_follow *f)
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 
-			if ((ev->mask & IN_IGNORED) && ev->wd == f->wd_dir)
-				f->wd_dir = -1;
-			if ((ev->mask & IN_IGNORED) && ev->wd == f->wd_file)
-				f->wd_file = -1;
+			if (ev->mask & IN_IGNORED) {
+				f->wd_dir = ev->wd == f->wd_dir ? -1 : f->wd_dir;
+				f->cur.wd = ev->wd == f->cur.wd ? -1 : f->cur.wd;
+				f->prev.wd = ev->wd == f->prev.wd ? -1 : f->prev.wd;
+			}
 			p += sizeof(*ev) + ev->len;
 		}
 	}
@@ -492,50 +550,67 @@ static void drain_events(struct xb_follow *f)
  */
 static int check_truncated(struct xb_follow *f)
 {
-	struct head h = { 0 };
+	struct follow_file *cur = &f->cur;
 	struct stat st;
+	struct head h;
 	int err;
 
-	if (fstat(f->fd, &st))
+	if (fstat(cur->fd, &st))
 		return -errno;
-	if ((__u64)st.st_size >= f->off) {
-		err = head_read(f->fd, f->chunk, &h);
+	if ((__u64)st.st_size >= cur->off) {
+		if (!cur->head.known)
+			return 0;
+		err = head_read(cur->fd, f->chunk, &h);
 		if (err)
 			return err;
-		if (!f->head.known)
-			f->head = h;
-		if (!f->head.known || (h.known && h.hash == f->head.hash))
+		if (h.known && h.hash == cur->head.hash)
 			return 0;
 	}
 	xb_info("%s: truncated, reading it from its start", f->path);
 	f->st.rotations++;
-	f->off = f->done = 0;
-	f->head.known = false;
-	split_reset(&f->ls);
+	cur->off = cur->done = 0;
+	head_reset(&cur->head);
+	split_reset(&cur->ls);
 	return 0;
 }
 
-/* Reads the current file to its end. */
-static int drain_file(struct xb_follow *f)
+/* Reads ff to its end. */
+static int file_drain(struct xb_follow *f, struct follow_file *ff)
 {
-	int err = check_truncated(f);
-
-	if (err)
-		return err;
 	for (;;) {
-		ssize_t n = pread(f->fd, f->chunk, XB_CHUNK, f->off);
+		ssize_t n = pread(ff->fd, f->chunk, XB_CHUNK, ff->off);
 		size_t end;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n < 0 ? -errno : 0;
-		end = split_feed(&f->ls, f->chunk, n);
+		head_feed(&ff->head, ff->off, f->chunk, n);
+		end = split_feed(&ff->ls, f->chunk, n);
 		if (end)
-			f->done = f->off + end;
-		f->off += n;
+			ff->done = ff->off + end;
+		ff->off += n;
 		f->st.bytes += n;
 	}
+}
+
+/*
+ * The rotated file, read for as long as its writer may still append to it: logrotate
+ * renames, creates, and only then tells the writer to reopen. Let go once idle for a while.
+ */
+static void read_prev(struct xb_follow *f)
+{
+	struct follow_file *prev = &f->prev;
+	__u64 off = prev->off, now = now_ns();
+	int err;
+
+	if (prev->fd < 0)
+		return;
+	err = file_drain(f, prev);
+	if (prev->off != off)
+		prev->grew_ns = now;
+	if (err || now - prev->grew_ns > XB_LINGER_NS)
+		file_close(f, prev, true);
 }
 
 /* Whether path names another file than the one we read: rename+create, or replaced. */
@@ -543,15 +618,16 @@ static bool path_moved(const struct xb_follow *f)
 {
 	struct stat st;
 
-	return !stat(f->path, &st) && (st.st_ino != f->ino || st.st_dev != f->dev);
+	return !stat(f->path, &st) && (st.st_ino != f->cur.ino || st.st_dev != f->cur.dev);
 }
 
 /*
- * Rename+create, the old file read to its end already. Its last partial line, if any, is
- * complete: its writer has moved on to the new file.
+ * Rename+create, the old file read to its end already: it becomes prev, still read for a
+ * while, and the new file is read from its start. A prev from a rotation before is done.
  */
 static int switch_file(struct xb_follow *f)
 {
+	struct follow_file tmp;
 	struct stat st;
 	int fd = open_log(AT_FDCWD, f->path, &st);
 
@@ -559,14 +635,20 @@ static int switch_file(struct xb_follow *f)
 		return 0; /* renamed away again: the next look finds what is there */
 	if (fd < 0)
 		return fd;
-	if (st.st_ino == f->ino && st.st_dev == f->dev) {
+	if (st.st_ino == f->cur.ino && st.st_dev == f->cur.dev) {
 		close(fd);
 		return 0;
 	}
-	split_flush(&f->ls);
+	if (f->prev.fd >= 0)
+		file_drain(f, &f->prev);
+	file_close(f, &f->prev, true);
+	tmp = f->prev;
+	f->prev = f->cur;
+	f->prev.grew_ns = now_ns();
+	f->cur = tmp;
+	file_attach(f, &f->cur, fd, &st);
 	f->st.rotations++;
 	xb_info("%s: rotated, reading the new file", f->path);
-	follow_attach(f, fd, &st);
 	return 0;
 }
 
@@ -578,8 +660,14 @@ static int open_appeared(struct xb_follow *f)
 
 	if (fd < 0)
 		return fd;
-	follow_attach(f, fd, &st);
+	file_attach(f, &f->cur, fd, &st);
 	return 0;
+}
+
+static void set_callback(struct xb_follow *f, xb_line_fn fn, void *ctx)
+{
+	f->cur.ls.fn = f->prev.ls.fn = fn;
+	f->cur.ls.ctx = f->prev.ls.ctx = ctx;
 }
 
 int xb_follow_read(struct xb_follow *f, xb_line_fn fn, void *ctx)
@@ -588,13 +676,13 @@ int xb_follow_read(struct xb_follow *f, xb_line_fn fn, void *ctx)
 
 	if (!f)
 		return -EINVAL;
-	f->ls.fn = fn;
-	f->ls.ctx = ctx;
+	set_callback(f, fn, ctx);
 	/* Before reading: a write after this point leaves an event for the next call. */
 	drain_events(f);
 	if (f->wd_dir < 0)
 		watch_dir(f);
-	if (f->fd < 0) {
+	read_prev(f);
+	if (f->cur.fd < 0) {
 		err = open_appeared(f);
 		if (err)
 			return err == -ENOENT ? 0 : err;
@@ -603,7 +691,9 @@ int xb_follow_read(struct xb_follow *f, xb_line_fn fn, void *ctx)
 	for (int i = 0; !err && i < XB_MAX_SWITCHES; i++) {
 		bool moved = path_moved(f);
 
-		err = drain_file(f);
+		err = check_truncated(f);
+		if (!err)
+			err = file_drain(f, &f->cur);
 		if (err || !moved)
 			break;
 		err = switch_file(f);
@@ -624,12 +714,13 @@ static int follow_alloc(struct xb_follow *f, const struct xb_follow_opts *opts)
 	free(copy);
 	if (opts->state_file)
 		f->state_file = strdup(opts->state_file);
-	f->ls.buf = malloc(LINE_BUF_SIZE);
+	f->cur.ls.buf = malloc(LINE_BUF_SIZE);
+	f->prev.ls.buf = malloc(LINE_BUF_SIZE);
 	f->chunk = malloc(XB_CHUNK);
-	if (!f->path || !f->dir || (opts->state_file && !f->state_file) || !f->ls.buf || !f->chunk)
+	if (!f->path || !f->dir || (opts->state_file && !f->state_file) || !f->cur.ls.buf ||
+	    !f->prev.ls.buf || !f->chunk)
 		return -ENOMEM;
 	f->base = strrchr(f->path, '/') ? strrchr(f->path, '/') + 1 : f->path;
-	f->ls.st = &f->st;
 	return *f->base ? 0 : -EINVAL;
 }
 
@@ -653,6 +744,19 @@ static const struct follow_state *load_saved(struct xb_follow *f, struct follow_
 	return s;
 }
 
+static struct xb_follow *follow_new(void)
+{
+	struct xb_follow *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->wd_dir = -1;
+	f->cur.fd = f->cur.wd = -1;
+	f->prev.fd = f->prev.wd = -1;
+	f->cur.ls.st = f->prev.ls.st = &f->st;
+	return f;
+}
+
 int xb_follow_open(struct xb_follow **out, const struct xb_follow_opts *opts)
 {
 	struct follow_state s;
@@ -662,10 +766,9 @@ int xb_follow_open(struct xb_follow **out, const struct xb_follow_opts *opts)
 	if (!out || !opts || !opts->path || !*opts->path)
 		return -EINVAL;
 	*out = NULL;
-	f = calloc(1, sizeof(*f));
+	f = follow_new();
 	if (!f)
 		return -ENOMEM;
-	f->fd = f->wd_dir = f->wd_file = -1;
 	f->from_start = opts->from_start;
 	f->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (f->ifd < 0)
@@ -689,24 +792,23 @@ int xb_follow_fd(const struct xb_follow *f)
 	return f ? f->ifd : -EINVAL;
 }
 
-/* Nothing to save before the file exists: a position saved earlier still holds. */
+/*
+ * The position in the current file; lines of a rotated file still read after it are not
+ * in it. Nothing to save before the file exists: a position saved earlier still holds.
+ */
 int xb_follow_save(struct xb_follow *f)
 {
 	struct follow_state s;
-	struct head h;
 	int err;
 
 	if (!f)
 		return -EINVAL;
-	if (!f->state_file || f->fd < 0)
+	if (!f->state_file || f->cur.fd < 0)
 		return 0;
-	h = f->head;
-	/* Not known at the last read (its first line was incomplete then): it is now. */
-	if (!h.known && head_read(f->fd, f->chunk, &h))
-		h.known = false;
-	s.ino = f->ino;
-	s.off = f->done;
-	s.hash = h.known ? h.hash : 0;
+	/* Unknown only while no line was read whole: then the offset is 0 and needs no hash. */
+	s.ino = f->cur.ino;
+	s.off = f->cur.done;
+	s.hash = f->cur.head.known ? f->cur.head.hash : 0;
 	if (f->saved_valid && !memcmp(&s, &f->saved, sizeof(s)))
 		return 0;
 	err = state_write(f->state_file, &s);
@@ -723,16 +825,20 @@ void xb_follow_stats(const struct xb_follow *f, struct xb_follow_stats *st)
 		*st = f->st;
 }
 
+/* Without a callback to hand them to, partial lines are dropped. */
 void xb_follow_close(struct xb_follow *f)
 {
 	if (!f)
 		return;
-	if (f->fd >= 0)
-		close(f->fd);
+	if (f->cur.fd >= 0)
+		close(f->cur.fd);
+	if (f->prev.fd >= 0)
+		close(f->prev.fd);
 	if (f->ifd >= 0)
 		close(f->ifd);
 	free(f->chunk);
-	free(f->ls.buf);
+	free(f->prev.ls.buf);
+	free(f->cur.ls.buf);
 	free(f->state_file);
 	free(f->dir);
 	free(f->path);

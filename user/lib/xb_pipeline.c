@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "xb_pipeline.h"
 
 #define DEFAULT_TRACKED 65536
@@ -32,6 +33,7 @@ struct xb_pipeline {
 	struct tracked *tab;
 	size_t cap, used;
 	struct xb_pipeline_stats st;
+	bool dirty;
 };
 
 const char *xb_decision_name(enum xb_decision d)
@@ -256,6 +258,7 @@ static enum xb_decision on_fail(struct xb_pipeline *p, struct xb_maps *maps,
 		return XB_DEC_IGNORED;
 	}
 	t = track(p, &ev->addr, when);
+	p->dirty = true;
 	if (!t) {
 		p->st.untracked++;
 		return XB_DEC_NONE;
@@ -295,4 +298,89 @@ enum xb_decision xb_pipeline_feed(struct xb_pipeline *p, struct xb_maps *maps,
 	/* fail2ban decided already; its Increase Ban line may carry the new length. */
 	fill_req(p, ev, ev->bantime_s ? ev->bantime_s : p->o.bantime_s, r);
 	return ban(p, maps, r);
+}
+
+bool xb_pipeline_dirty(const struct xb_pipeline *p)
+{
+	return p->dirty;
+}
+
+static void save_one(FILE *f, const struct tracked *t)
+{
+	char text[XB_PREFIX_STRLEN];
+
+	xb_prefix_format(&t->addr, text, sizeof(text));
+	fprintf(f, "%s %u %u", text, t->bans, t->n);
+	for (unsigned int i = 0; i < t->n; i++)
+		fprintf(f, " %lld", (long long)t->ring[i]);
+	fputc('\n', f);
+}
+
+int xb_pipeline_save(struct xb_pipeline *p, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	for (size_t i = 0; i < p->cap; i++) {
+		if (p->tab[i].used)
+			save_one(f, &p->tab[i]);
+	}
+	if (fflush(f) || fdatasync(fileno(f)))
+		err = -errno;
+	fclose(f);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	else
+		p->dirty = false;
+	return err;
+}
+
+/* "ADDR BANS N T1..TN"; the ring is rebuilt oldest first. */
+static int load_one(struct xb_pipeline *p, char *line)
+{
+	char *save = NULL, *tok = strtok_r(line, " \n", &save);
+	struct xb_prefix a;
+	struct tracked *t;
+	unsigned int n;
+
+	if (!tok || xb_prefix_parse(tok, &a, NULL))
+		return -EINVAL;
+	t = track(p, &a, 0);
+	tok = strtok_r(NULL, " \n", &save);
+	if (!t || !tok)
+		return -EINVAL;
+	t->bans = (__u32)strtoul(tok, NULL, 10);
+	tok = strtok_r(NULL, " \n", &save);
+	n = tok ? (unsigned int)strtoul(tok, NULL, 10) : 0;
+	for (unsigned int i = 0; i < n && i < p->o.maxretry; i++) {
+		tok = strtok_r(NULL, " \n", &save);
+		if (!tok)
+			break;
+		add_failure(t, p->o.maxretry, p->o.findtime_s, strtoll(tok, NULL, 10));
+	}
+	return 0;
+}
+
+int xb_pipeline_load(struct xb_pipeline *p, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t lsz = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (getline(&line, &lsz, f) > 0)
+		load_one(p, line);
+	free(line);
+	fclose(f);
+	p->dirty = false;
+	return 0;
 }

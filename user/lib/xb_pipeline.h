@@ -69,6 +69,15 @@ void xb_pipeline_stats(const struct xb_pipeline *p, struct xb_pipeline_stats *st
 const char *xb_decision_name(enum xb_decision d);
 
 /*
+ * The failures counted so far and the ban counts of repeat offenders, written atomically
+ * to path (tmp + rename) and read back, so a restart neither forgets nor re-counts them.
+ * Only what changed since the last save is worth a write: xb_pipeline_dirty() says.
+ */
+int xb_pipeline_save(struct xb_pipeline *p, const char *path);
+int xb_pipeline_load(struct xb_pipeline *p, const char *path);
+bool xb_pipeline_dirty(const struct xb_pipeline *p);
+
+/*
  * Whether addr must never be banned: loopback, link-local, this machine's own addresses
  * (re-read at most every 10 s), and, with maps, the allow list. *why names the rule.
  */

@@ -200,6 +200,9 @@ static enum tag_kind tag_classify(const char *pat, size_t off, const char *tn, s
 
 /* ---- expanding a pattern ---- */
 
+/* Marks, in rx_buf.orig, the bytes a tag expanded to. */
+#define XB_RX_FROM_TAG ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
 /* The expanded pattern, and where in the original each of its bytes came from. */
 struct rx_buf {
 	char *s;
@@ -269,13 +272,13 @@ static int expand_tag(struct rx_buf *b, const struct rx_where *w, size_t off, si
 	case TAG_ADDR:
 		b->n_addr++;
 		b->addr_off = off;
-		return buf_put(b, repl, strlen(repl), off);
+		return buf_put(b, repl, strlen(repl), off | XB_RX_FROM_TAG);
 	case TAG_TEXT:
-		return buf_put(b, repl, strlen(repl), off);
+		return buf_put(b, repl, strlen(repl), off | XB_RX_FROM_TAG);
 	case TAG_OPEN:
-		return buf_put(b, "(?:", 3, off);
+		return buf_put(b, "(?:", 3, off | XB_RX_FROM_TAG);
 	case TAG_CLOSE:
-		return buf_put(b, ")", 1, off);
+		return buf_put(b, ")", 1, off | XB_RX_FROM_TAG);
 	case TAG_UNSUPPORTED:
 		snprintf(name, sizeof(name), "%.*s", (int)tl, pat + off);
 		return rx_fail(w, off, "unsupported tag %s", name);
@@ -331,11 +334,16 @@ static int check_addr_tags(const struct rx_buf *b, const struct rx_where *w, boo
 
 static int pcre_fail(const struct rx_where *w, const struct rx_buf *b, int code, size_t eoff)
 {
+	size_t orig = eoff < b->len ? b->orig[eoff] : strlen(w->pat);
 	PCRE2_UCHAR msg[120];
 
 	if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
 		snprintf((char *)msg, sizeof(msg), "PCRE2 error %d", code);
-	return rx_fail(w, eoff < b->len ? b->orig[eoff] : strlen(w->pat), "%s", (char *)msg);
+	/* e.g. an unclosed "[" before <HOST> breaks the group <HOST> stands for */
+	if (orig & XB_RX_FROM_TAG)
+		return rx_fail(w, orig & ~XB_RX_FROM_TAG, "%s (in what the tag here stands for)",
+			       (char *)msg);
+	return rx_fail(w, orig, "%s", (char *)msg);
 }
 
 static int rx_compile_one(struct rx_one *r, const struct rx_where *w, bool need_host)

@@ -84,7 +84,10 @@ static bool eat_fixed(struct cur *c, size_t n, unsigned long max, int *v)
 	return true;
 }
 
-/* Advances past a run of characters that ok() accepts; returns its length. */
+/*
+ * Advances past a run of characters that ok() accepts, at most max + 1 of them so that a
+ * caller can tell a run longer than max; returns its length.
+ */
 static size_t eat_span(struct cur *c, bool (*ok)(char), size_t max)
 {
 	size_t n = 0;
@@ -118,16 +121,18 @@ static bool eat_num(struct cur *c, double *v)
 {
 	bool neg = eat(c, "-");
 	unsigned long ip, fp = 0;
-	const char *frac;
 	double scale = 1;
 
 	if (!eat_uint(c, 1, 9, &ip))
 		return false;
-	frac = c->p;
-	if (eat(c, ".") && !eat_uint(c, 1, 6, &fp))
-		return false;
-	for (const char *q = frac + 1; q < c->p; q++)
-		scale *= 10;
+	if (eat(c, ".")) {
+		const char *frac = c->p;
+
+		if (!eat_uint(c, 1, 6, &fp))
+			return false;
+		for (; frac < c->p; frac++)
+			scale *= 10;
+	}
 	*v = ((double)ip * scale + (double)fp) / scale;
 	if (neg)
 		*v = -*v;
@@ -346,13 +351,20 @@ static bool prog_is_postfix(const struct head *h, const char *daemon)
 
 /* ---- the join state: message-id -> queue id -> client ---- */
 
+/* What a spam result said, kept until its client is known. */
+struct pend_result {
+	bool has_score;
+	double score, threshold;
+	__s64 when;
+};
+
 struct pend {
 	char qid[QID_MAX]; /* "" until smtpd or cleanup names it */
 	char mid[MID_MAX]; /* "" until cleanup or a spamd result names it */
 	struct xb_prefix client;
 	bool has_client;
-	bool has_result; /* a spam result waiting for its client */
-	struct xb_line_event result;
+	bool has_result;
+	struct pend_result res;
 	__u64 born; /* now when created: ageing and eviction go oldest first */
 	__u32 qnext, mnext; /* hash chains; qnext also links free entries */
 	__u32 older, newer; /* the age list */
@@ -474,11 +486,24 @@ static __u32 find_or_add_qid(struct xb_spamd *s, const char *qid, __u64 now)
 	return i;
 }
 
+static void keep_result(struct pend *e, const struct xb_line_event *ev)
+{
+	e->has_result = true;
+	e->res.has_score = ev->has_score;
+	e->res.score = ev->score;
+	e->res.threshold = ev->threshold;
+	e->res.when = ev->when;
+}
+
 /* A spam result and a client met: the event is the result's, with the client's address. */
 static enum xb_line_kind emit(struct pend *e, struct xb_line_event *ev)
 {
-	*ev = e->result;
+	memset(ev, 0, sizeof(*ev));
 	ev->addr = e->client;
+	ev->has_score = e->res.has_score;
+	ev->score = e->res.score;
+	ev->threshold = e->res.threshold;
+	ev->when = e->res.when;
 	e->has_result = false;
 	return XB_LINE_FAIL;
 }
@@ -504,8 +529,8 @@ static enum xb_line_kind on_cleanup(struct xb_spamd *s, const char *qid, const c
 	if (j != NIL && j != i) {
 		if (!s->tab[j].qid[0] && s->tab[j].has_result) {
 			/* The result came first and waited under its message-id alone. */
-			e->result = s->tab[j].result;
 			e->has_result = true;
+			e->res = s->tab[j].res;
 		}
 		/* Either way the latest queue id owns the message-id. */
 		if (s->tab[j].qid[0])
@@ -531,8 +556,7 @@ static enum xb_line_kind on_result(struct xb_spamd *s, const char *mid, __u64 no
 		link_key(s, i, mid, true);
 	}
 	e = &s->tab[i];
-	e->result = *ev;
-	e->has_result = true;
+	keep_result(e, ev);
 	return e->has_client ? emit(e, ev) : XB_LINE_MISS;
 }
 
@@ -578,6 +602,15 @@ static bool parse_client(struct cur *c, char *qid, struct xb_prefix *addr)
 	return !left(c) || eat(c, ", ");
 }
 
+static char mid_char(char ch)
+{
+	if (ch == ',')
+		return '_';
+	if (ch < '!' || ch > '~' || ch == '<' || ch == '>')
+		return '?';
+	return ch;
+}
+
 /*
  * cleanup's "message-id=VALUE" spelled the way spamd logs the same header: the id between
  * the first <...>, other characters outside printable ASCII and stray brackets as '?', and
@@ -595,13 +628,8 @@ static bool spamd_mid(const char *p, size_t n, char *out)
 	if (!n || n + 3 > MID_MAX)
 		return false;
 	out[0] = '<';
-	for (size_t i = 0; i < n; i++) {
-		char ch = p[i];
-
-		out[i + 1] = ch == ','					      ? '_'
-			     : ch < '!' || ch > '~' || ch == '<' || ch == '>' ? '?'
-									      : ch;
-	}
+	for (size_t i = 0; i < n; i++)
+		out[i + 1] = mid_char(p[i]);
 	strcpy(out + n + 1, ">");
 	return true;
 }
@@ -875,6 +903,7 @@ enum xb_line_kind xb_spamd_line(struct xb_spamd *s, const char *line, size_t len
 		kind = postfix_line(s, &c, &h, now, ev);
 	if (kind != XB_LINE_FAIL)
 		memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
 	return kind;
 }
 

@@ -354,7 +354,7 @@ void xbd_source_line(struct xbd_source *s, const char *line, size_t len)
 	}
 	d = xb_pipeline_feed(s->pipe, s->maps, &ev, (__s64)time(NULL), &req);
 	if (s->on_decision)
-		s->on_decision(s, d, &req, line, len);
+		s->on_decision(s, d, &ev, &req);
 	if (d != XB_DEC_BANNED && d != XB_DEC_DRYRUN && d != XB_DEC_UNBANNED)
 		return;
 	xb_prefix_format(d == XB_DEC_UNBANNED ? &ev.addr : &req.pfx, text, sizeof(text));
@@ -380,6 +380,9 @@ int xbd_sources_open(struct xbd_source *src, size_t n, const char *state_dir, st
 					     .from_start = src[i].from_start };
 		int err;
 
+		snprintf(src[i].fails_file, sizeof(src[i].fails_file), "%s/source-%s.fails",
+			 state_dir, src[i].name);
+		xb_pipeline_load(src[i].pipe, src[i].fails_file);
 		snprintf(state, sizeof(state), "%s/source-%s.pos", state_dir, src[i].name);
 		src[i].maps = maps;
 		err = xb_follow_open(&src[i].follow, &fo);
@@ -392,13 +395,29 @@ int xbd_sources_open(struct xbd_source *src, size_t n, const char *state_dir, st
 	return 0;
 }
 
-void xbd_sources_poll(struct xbd_source *src, size_t n)
+/*
+ * The counted failures and the read position are saved together, failures first, at most
+ * once a second (and always when told): after a SIGKILL the lines since are read again
+ * and counted once, and the bans they made are in the maps (and the journal) already.
+ */
+static void save_state(struct xbd_source *s, bool now)
+{
+	time_t t = time(NULL);
+
+	if (!now && t == s->saved_at)
+		return;
+	if (xb_pipeline_dirty(s->pipe) && xb_pipeline_save(s->pipe, s->fails_file))
+		return;
+	xb_follow_save(s->follow);
+	s->saved_at = t;
+}
+
+void xbd_sources_poll(struct xbd_source *src, size_t n, bool save_now)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!src[i].follow)
 			continue;
 		xb_follow_read(src[i].follow, on_line, &src[i]);
-		/* Saved after the bans of what was read are in the maps: nothing lost. */
-		xb_follow_save(src[i].follow);
+		save_state(&src[i], save_now);
 	}
 }

@@ -7,6 +7,7 @@
 #ifndef XBD_SOURCES_H
 #define XBD_SOURCES_H
 
+#include <time.h>
 #include "config.h"
 #include "xb_pipeline.h"
 #include "xb_sources.h"
@@ -35,10 +36,12 @@ struct xbd_source {
 	struct xb_pipeline *pipe;
 	struct xb_follow *follow;
 	struct xb_maps *maps; /* NULL in dry-run */
+	char fails_file[PATH_MAX + 96];
+	time_t saved_at;
 	__u64 lines, matched, missed, ignored_lines;
 	/* test-source: called for each decision that changed or would change a map */
 	void (*on_decision)(struct xbd_source *src, enum xb_decision d,
-			    const struct xb_ban_req *req, const char *line, size_t len);
+			    const struct xb_line_event *ev, const struct xb_ban_req *req);
 };
 
 /*
@@ -51,8 +54,8 @@ void xbd_sources_free(struct xbd_source *src, size_t n);
 
 /* Starts following each source's log (state in state_dir); -errno with a message. */
 int xbd_sources_open(struct xbd_source *src, size_t n, const char *state_dir, struct xb_maps *maps);
-/* Reads what is new in every source, and saves their positions. */
-void xbd_sources_poll(struct xbd_source *src, size_t n);
+/* Reads what is new in every source; saves positions (at once with save_now). */
+void xbd_sources_poll(struct xbd_source *src, size_t n, bool save_now);
 
 /* One line through one source's parser and pipeline. */
 void xbd_source_line(struct xbd_source *src, const char *line, size_t len);

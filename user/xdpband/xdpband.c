@@ -260,7 +260,7 @@ static void do_reload(struct daemon *d, const char *path, const char *pin_dir)
 		return;
 	}
 	/* The old sources saved their positions; the new ones continue from there. */
-	xbd_sources_poll(d->src, d->n_src);
+	xbd_sources_poll(d->src, d->n_src, true);
 	xbd_sources_free(d->src, d->n_src);
 	d->src = src;
 	d->n_src = n_src;
@@ -294,7 +294,7 @@ static int run(struct daemon *d, const char *path, const char *pin_dir)
 		ring_buffer__consume(d->rb);
 		/* Every wake-up reads every source: cheap, and a missed inotify event costs
 		 * at most a second. */
-		xbd_sources_poll(d->src, d->n_src);
+		xbd_sources_poll(d->src, d->n_src, false);
 		if (reload) {
 			reload = 0;
 			do_reload(d, path, pin_dir);
@@ -390,7 +390,7 @@ int main(int argc, char **argv)
 			d.cfg.log_syslog ? "syslog" : "");
 		err = run(&d, path, pin_dir);
 	}
-	xbd_sources_poll(d.src, d.n_src);
+	xbd_sources_poll(d.src, d.n_src, true);
 	xbd_sources_free(d.src, d.n_src);
 	/* Hit counters live only in the maps: keep them for the next boot. */
 	if (d.maps.journal)
