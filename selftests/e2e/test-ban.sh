@@ -49,7 +49,7 @@ test_ping_v6()
 	ping_ok v6
 
 	before=$(stat_total dropped_prefix) || exit 1
-	check_run banctl_b add fd11::/64
+	check_run banctl_b add --force fd11::/64
 	assert_eq "$(ban_field fd11::/64 kind)" prefix "kind of the ban on fd11::/64"
 	ping_dropped v6
 	after=$(stat_total dropped_prefix) || exit 1
@@ -66,7 +66,7 @@ test_prefix_v4()
 {
 	local before after
 
-	check_run banctl_b add 10.11.1.0/24
+	check_run banctl_b add --force 10.11.1.0/24
 	assert_eq "$(ban_field 10.11.1.0/24 kind)" prefix "kind of the ban on 10.11.1.0/24"
 	ping_dropped v4
 	assert_gt "$(stat_total dropped_prefix)" 0 "stats total.dropped_prefix"

@@ -75,7 +75,7 @@ test_cli_errors()
 
 	# Host bits under the mask: accepted, cleared, and warned about.
 	err=$TEST_TMP/hostbits.err
-	check_run banctl_b add 10.11.1.5/24 2>"$err"
+	check_run banctl_b add --force 10.11.1.5/24 2>"$err"
 	cat "$err"
 	[[ -s $err ]] || fail "add 10.11.1.5/24 printed no warning on stderr"
 	echo "ok: warning on stderr: $(head -n 1 "$err")"

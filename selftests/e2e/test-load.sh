@@ -33,7 +33,7 @@ test_status()
 		<<<"$js")" 0 "status: xb_ban_v4 max_entries"
 	assert_eq "$(xdp_attached "$NS_B" "$IF_B")" xdp "ip link: XDP flavour on $IF_B"
 
-	check_run banctl_b add "$ADDR_A4" 203.0.113.0/24 fd11::/64
+	check_run banctl_b add --force "$ADDR_A4" 203.0.113.0/24 fd11::/64
 	js=$(bjson status) || exit 1
 	assert_eq "$(json_q 'next(m["entries"] for m in d["maps"] if m["name"] == "xb_ban_v4")' \
 		<<<"$js")" 1 "status: xb_ban_v4 entries after one exact ban"
@@ -84,7 +84,7 @@ test_two_ifaces()
 
 	ping_ok v4
 	ping_ok v4 "$NS_C" "$ADDR_B24"
-	check_run banctl_b add 10.11.0.0/16 "$ADDR_A6" "$ADDR_C6"
+	check_run banctl_b add --force 10.11.0.0/16 "$ADDR_A6" "$ADDR_C6"
 	ping_dropped v4
 	ping_dropped v4 "$NS_C" "$ADDR_B24"
 	ping_dropped v6
@@ -156,7 +156,7 @@ test_reload_keeps_bans()
 	local js_before js_after fields before after
 
 	check_run banctl_b add "$ADDR_A4" --reason reload-test
-	check_run banctl_b add fd11::/64 --timeout 1h
+	check_run banctl_b add --force fd11::/64 --timeout 1h
 	ping_dropped v4
 	ping_dropped v6
 	fields='sorted((b["prefix"], b["kind"], b["permanent"], b["reason"], b["added"]) for b in d)'

@@ -183,7 +183,8 @@ static void test_created_later(struct fixture *fx)
 
 	if (!f)
 		return;
-	ASSERT_GE(xb_follow_fd(f), 0, "inotify fd");
+	ASSERT_TRUE(fcntl(xb_follow_fd(f), F_GETFL) & O_NONBLOCK, "fd non-blocking");
+	ASSERT_TRUE(fcntl(xb_follow_fd(f), F_GETFD) & FD_CLOEXEC, "fd close-on-exec");
 	ASSERT_STREQ(take(f, &s), "", "nothing yet");
 	put(fx->log, "x\ny\n");
 	ASSERT_TRUE(fd_readable(xb_follow_fd(f), 2000), "creation wakes the fd");
@@ -193,6 +194,30 @@ static void test_created_later(struct fixture *fx)
 	ASSERT_TRUE(fd_readable(xb_follow_fd(f), 2000), "an append wakes the fd");
 	ASSERT_STREQ(take(f, &s), "z\n", "then followed");
 	ASSERT_EQ(stats_of(f).rotations, 0, "appearing is no rotation");
+	xb_follow_close(f);
+}
+
+/* Not even its directory exists yet: found by the reads alone once both appear. */
+static void test_dir_created_later(struct fixture *fx)
+{
+	char sub[160], log[192];
+	struct xb_follow *f;
+	struct sink s;
+
+	fx_path(fx, "sub", sub, sizeof(sub));
+	snprintf(log, sizeof(log), "%s/app.log", sub);
+	f = follow(log, NULL, false);
+	if (!f)
+		return;
+	ASSERT_STREQ(take(f, &s), "", "nothing yet");
+	if (ASSERT_OK(mkdir(sub, 0755), "mkdir")) {
+		put(log, "x\n");
+		ASSERT_STREQ(take(f, &s), "x\n", "read from its start");
+		put(log, "y\n");
+		ASSERT_STREQ(take(f, &s), "y\n", "then followed");
+		unlink(log);
+		rmdir(sub);
+	}
 	xb_follow_close(f);
 }
 
@@ -579,6 +604,7 @@ static const struct follow_case follow_cases[] = {
 	{ "append", test_append },
 	{ "partial_line", test_partial },
 	{ "created_later", test_created_later },
+	{ "dir_created_later", test_dir_created_later },
 	{ "rename_rotation", test_rename },
 	{ "copytruncate", test_copytruncate },
 	{ "state_resume", test_state_resume },

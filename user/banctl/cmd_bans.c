@@ -36,13 +36,15 @@ static bool is_help(int argc, char **argv)
 
 static int add_usage(void)
 {
-	printf("Usage: banctl add PREFIX... [--timeout DURATION] [--reason TEXT]\n"
-	       "       banctl add - [--timeout DURATION] [--reason TEXT] < FILE\n"
+	printf("Usage: banctl add PREFIX... [--timeout DURATION] [--reason TEXT] [--force]\n"
+	       "       banctl add - [--timeout DURATION] [--reason TEXT] [--force] < FILE\n"
 	       "Ban IPv4/IPv6 addresses or CIDR prefixes of any length (::ffff:a.b.c.d is the\n"
 	       "IPv4 address). DURATION as fail2ban: 600, 10m, 1h, 1d, 1w, 1h30m; none means\n"
 	       "permanent. With '-', one ban per line: PREFIX [timeout DURATION] [reason TEXT];\n"
 	       "the options give the defaults. Banning an already banned prefix refreshes its\n"
-	       "timeout and reason and keeps its hit counters. All or nothing.\n");
+	       "timeout and reason and keeps its hit counters. All or nothing. A ban that\n"
+	       "would cut off loopback, link-local, this machine's own addresses or the allow\n"
+	       "list is refused unless --force.\n");
 	return 0;
 }
 
@@ -89,6 +91,25 @@ static int read_ban_lines(FILE *in, const char *name, const struct xb_ban_req *d
 	return 0;
 }
 
+/* A ban must not lock the box out: loopback, its own addresses, the allow list. */
+static int refuse_never_ban(struct xb_maps *maps, const struct xb_ban_req *reqs, size_t n)
+{
+	char text[XB_PREFIX_STRLEN], cut[XB_PREFIX_STRLEN];
+	struct xb_prefix hit;
+	const char *why;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!xb_never_ban(maps, &reqs[i].pfx, &why, &hit))
+			continue;
+		xb_prefix_format(&reqs[i].pfx, text, sizeof(text));
+		xb_prefix_format(&hit, cut, sizeof(cut));
+		return usage_err("refusing to ban %s: it would cut off %s (%s); nothing was "
+				 "changed; --force bans it anyway",
+				 text, cut, why);
+	}
+	return 0;
+}
+
 static int report_bad(int err, const struct xb_prefix *pfx)
 {
 	char text[XB_PREFIX_STRLEN];
@@ -104,10 +125,12 @@ int do_add(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct xb_ban_req def = { .origin = XB_ORIGIN_MANUAL }, *reqs = NULL;
+	bool force = false;
 	size_t n = 0, bad = 0;
 	struct xb_maps maps;
 	bool from_stdin;
@@ -116,8 +139,11 @@ int do_add(int argc, char **argv)
 	if (is_help(argc, argv))
 		return add_usage();
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":t:r:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:r:fh", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'f':
+			force = true;
+			break;
 		case 't':
 			err = xb_duration_parse(optarg, &def.timeout_s);
 			if (err == -ERANGE)
@@ -167,7 +193,9 @@ int do_add(int argc, char **argv)
 	err = open_for_write(&maps);
 	if (err)
 		goto out;
-	err = xb_bans_add(&maps, reqs, n, &bad);
+	err = force ? 0 : refuse_never_ban(&maps, reqs, n);
+	if (!err)
+		err = xb_bans_add(&maps, reqs, n, &bad);
 	xb_maps_close(&maps);
 	if (err) {
 		report_bad(err, &reqs[bad].pfx);

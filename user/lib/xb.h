@@ -184,6 +184,15 @@ int xb_allow_add(struct xb_maps *maps, const struct xb_prefix *pfx, size_t n, si
 int xb_allow_del(struct xb_maps *maps, const struct xb_prefix *pfx, size_t n, size_t *bad);
 int xb_allow_list(struct xb_maps *maps, struct xb_allow_entry **out, size_t *n);
 
+/*
+ * Whether a ban of addr would cut off what must never be banned: loopback, link-local,
+ * this machine's own addresses (re-read at most every 10 s), and, with maps, the allow
+ * list — in either direction (a prefix covering them, or inside them). *why names the
+ * rule, *hit (if given) the address or prefix it would cut off.
+ */
+bool xb_never_ban(struct xb_maps *maps, const struct xb_prefix *addr, const char **why,
+		  struct xb_prefix *hit);
+
 /* ---- the durable record (state_dir/bans.journal) ---- */
 
 /*

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -548,7 +549,7 @@ static void drain_events(struct xb_follow *f)
  * line (truncated and refilled past our offset before we looked). Its new content is read
  * from the start; a partial line from before belonged to the old content.
  */
-static int check_truncated(struct xb_follow *f)
+static int check_truncated(struct xb_follow *f, __u64 *size)
 {
 	struct follow_file *cur = &f->cur;
 	struct stat st;
@@ -557,7 +558,8 @@ static int check_truncated(struct xb_follow *f)
 
 	if (fstat(cur->fd, &st))
 		return -errno;
-	if ((__u64)st.st_size >= cur->off) {
+	*size = st.st_size;
+	if (*size >= cur->off) {
 		if (!cur->head.known)
 			return 0;
 		err = head_read(cur->fd, f->chunk, &h);
@@ -574,11 +576,12 @@ static int check_truncated(struct xb_follow *f)
 	return 0;
 }
 
-/* Reads ff to its end. */
-static int file_drain(struct xb_follow *f, struct follow_file *ff)
+/* Reads ff up to offset limit, or its end. */
+static int file_drain(struct xb_follow *f, struct follow_file *ff, __u64 limit)
 {
-	for (;;) {
-		ssize_t n = pread(ff->fd, f->chunk, XB_CHUNK, ff->off);
+	while (ff->off < limit) {
+		size_t want = limit - ff->off < XB_CHUNK ? limit - ff->off : XB_CHUNK;
+		ssize_t n = pread(ff->fd, f->chunk, want, ff->off);
 		size_t end;
 
 		if (n < 0 && errno == EINTR)
@@ -592,6 +595,7 @@ static int file_drain(struct xb_follow *f, struct follow_file *ff)
 		ff->off += n;
 		f->st.bytes += n;
 	}
+	return 0;
 }
 
 /*
@@ -606,7 +610,7 @@ static void read_prev(struct xb_follow *f)
 
 	if (prev->fd < 0)
 		return;
-	err = file_drain(f, prev);
+	err = file_drain(f, prev, UINT64_MAX);
 	if (prev->off != off)
 		prev->grew_ns = now;
 	if (err || now - prev->grew_ns > XB_LINGER_NS)
@@ -640,7 +644,7 @@ static int switch_file(struct xb_follow *f)
 		return 0;
 	}
 	if (f->prev.fd >= 0)
-		file_drain(f, &f->prev);
+		file_drain(f, &f->prev, UINT64_MAX);
 	file_close(f, &f->prev, true);
 	tmp = f->prev;
 	f->prev = f->cur;
@@ -681,19 +685,25 @@ int xb_follow_read(struct xb_follow *f, xb_line_fn fn, void *ctx)
 	drain_events(f);
 	if (f->wd_dir < 0)
 		watch_dir(f);
-	read_prev(f);
 	if (f->cur.fd < 0) {
 		err = open_appeared(f);
 		if (err)
 			return err == -ENOENT ? 0 : err;
 	}
-	/* Moved is checked before draining, so what the old file got until then is read. */
 	for (int i = 0; !err && i < XB_MAX_SWITCHES; i++) {
+		/* Before draining, so that what the old file got until then is read. */
 		bool moved = path_moved(f);
+		__u64 size;
 
-		err = check_truncated(f);
-		if (!err)
-			err = file_drain(f, &f->cur);
+		err = check_truncated(f, &size);
+		if (err)
+			break;
+		/*
+		 * The rotated file to its end, then the current one only up to the size seen
+		 * before: a writer that has moved on wrote all its old lines before those.
+		 */
+		read_prev(f);
+		err = file_drain(f, &f->cur, size);
 		if (err || !moved)
 			break;
 		err = switch_file(f);

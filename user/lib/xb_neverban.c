@@ -5,6 +5,7 @@
  */
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
@@ -51,7 +52,12 @@ static void read_own(void)
 	freeifaddrs(ifa);
 }
 
-static bool in_static(const struct xb_prefix *a, const char **why)
+static bool overlaps(const struct xb_prefix *a, const struct xb_prefix *b)
+{
+	return xb_prefix_covers(a, b) || xb_prefix_covers(b, a);
+}
+
+static bool in_static(const struct xb_prefix *a, const char **why, struct xb_prefix *hit)
 {
 	static const struct {
 		const char *pfx, *why;
@@ -64,39 +70,63 @@ static bool in_static(const struct xb_prefix *a, const char **why)
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
 		struct xb_prefix p;
 
-		if (!xb_prefix_parse(never[i].pfx, &p, NULL) && xb_prefix_covers(&p, a)) {
+		if (!xb_prefix_parse(never[i].pfx, &p, NULL) && overlaps(&p, a)) {
 			*why = never[i].why;
+			*hit = p;
 			return true;
 		}
 	}
 	return false;
 }
 
-static bool in_allow(struct xb_maps *maps, const struct xb_prefix *a)
+/* A host address: one LPM lookup. A prefix: it may cover allow entries, so walk them. */
+static bool in_allow(struct xb_maps *maps, const struct xb_prefix *a, struct xb_prefix *hit)
 {
 	struct xb_lpm_v6_key key = { .prefixlen = a->len };
+	struct xb_allow_entry *e = NULL;
 	struct xb_allow val;
+	bool found = false;
+	size_t n = 0;
 	int fd;
 
 	if (!maps)
 		return false;
 	fd = maps->fd[a->family == 4 ? XB_ALLOW_V4 : XB_ALLOW_V6];
 	memcpy(key.addr, a->addr, 16);
-	return fd >= 0 && !bpf_map_lookup_elem(fd, &key, &val);
+	if (fd < 0)
+		return false;
+	if (!bpf_map_lookup_elem(fd, &key, &val)) {
+		*hit = *a;
+		return true;
+	}
+	if (xb_prefix_is_host(a) || xb_allow_list(maps, &e, &n))
+		return false;
+	for (size_t i = 0; i < n && !found; i++) {
+		found = xb_prefix_covers(a, &e[i].pfx);
+		*hit = e[i].pfx;
+	}
+	free(e);
+	return found;
 }
 
-bool xb_never_ban(struct xb_maps *maps, const struct xb_prefix *addr, const char **why)
+bool xb_never_ban(struct xb_maps *maps, const struct xb_prefix *addr, const char **why,
+		  struct xb_prefix *hit)
 {
-	if (in_static(addr, why))
+	struct xb_prefix local;
+
+	if (!hit)
+		hit = &local;
+	if (in_static(addr, why, hit))
 		return true;
 	read_own();
 	for (size_t i = 0; i < own.n; i++) {
-		if (xb_prefix_covers(addr, &own.addr[i]) || xb_prefix_covers(&own.addr[i], addr)) {
+		if (overlaps(addr, &own.addr[i])) {
 			*why = "this machine's own address";
+			*hit = own.addr[i];
 			return true;
 		}
 	}
-	if (in_allow(maps, addr)) {
+	if (in_allow(maps, addr, hit)) {
 		*why = "on the allow list";
 		return true;
 	}

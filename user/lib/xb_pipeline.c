@@ -191,7 +191,7 @@ static bool ignored(struct xb_pipeline *p, struct xb_maps *maps, const struct xb
 		if (xb_prefix_covers(&p->o.ignore[i], a))
 			return true;
 	}
-	return p->o.ignoreself && xb_never_ban(maps, a, &why);
+	return p->o.ignoreself && xb_never_ban(maps, a, &why, NULL);
 }
 
 static enum xb_decision ban(struct xb_pipeline *p, struct xb_maps *maps, struct xb_ban_req *r)

@@ -77,10 +77,5 @@ int xb_pipeline_save(struct xb_pipeline *p, const char *path);
 int xb_pipeline_load(struct xb_pipeline *p, const char *path);
 bool xb_pipeline_dirty(const struct xb_pipeline *p);
 
-/*
- * Whether addr must never be banned: loopback, link-local, this machine's own addresses
- * (re-read at most every 10 s), and, with maps, the allow list. *why names the rule.
- */
-bool xb_never_ban(struct xb_maps *maps, const struct xb_prefix *addr, const char **why);
 
 #endif /* XB_PIPELINE_H */
