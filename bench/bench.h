@@ -21,8 +21,6 @@ int do_mkmaps(int argc, char **argv);
 int do_xdpdrop(int argc, char **argv);
 /* The veth sender: xb_txgen under BPF_F_TEST_XDP_LIVE_FRAMES, one long call. */
 int do_txgen(int argc, char **argv);
-/* Prints the memlock (fdinfo) and entry count of every map pinned in a dir. */
-int do_memlock(int argc, char **argv);
 
 /* ---- helpers (util.c) ---- */
 

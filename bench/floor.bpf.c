@@ -103,6 +103,7 @@ static __always_inline int parse_src(struct cursor *c, __be16 proto, __u32 *src)
 SEC("xdp")
 int xb_noop(struct xdp_md *ctx)
 {
+	(void)ctx;
 	return XDP_PASS;
 }
 
@@ -121,6 +122,7 @@ int xb_parse(struct xdp_md *ctx)
 SEC("xdp")
 int xb_drop(struct xdp_md *ctx)
 {
+	(void)ctx;
 	return XDP_DROP;
 }
 

@@ -35,11 +35,11 @@ sub _relay_ip {
 	my ($pms) = @_;
 	my $ip = $pms->get_tag('LASTEXTERNALIP');
 
-	return undef unless defined $ip;
+	return unless defined $ip;
 	$ip =~ s/^IPv6://i;
 	return $ip if $ip =~ /^(?:[0-9]{1,3}\.){3}[0-9]{1,3}\z/;
 	return $ip if length($ip) <= 45 && $ip =~ /^[0-9A-Fa-f:.]+\z/ && $ip =~ /:/;
-	return undef;
+	return;
 }
 
 # check_end runs after the score is final; spamd calls the item's sub when it writes the

@@ -504,11 +504,12 @@ write_conf()
 # The caller's EXIT trap stops it whatever happens.
 start_daemon()
 {
-	local i
+	local i runs
+	runs=$(grep -c 'xdpband: running' "$TEST_TMP/xdpband.out" 2>/dev/null)
 	ip netns exec "$NS_B" "$XDPBAND" -f -c "$1" >>"$TEST_TMP/xdpband.out" 2>&1 &
 	DPID=$!
 	for ((i = 0; i < 50; i++)); do
-		grep -q 'xdpband: running' "$TEST_TMP/xdpband.out" 2>/dev/null && return 0
+		[[ $(grep -c 'xdpband: running' "$TEST_TMP/xdpband.out") -gt ${runs:-0} ]] && return 0
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -3,8 +3,9 @@
  * The fail2ban source: Ban / Restore Ban / Increase Ban / Unban lines of fail2ban 0.8 to 1.1,
  * written to a file or through syslog and the journal, jail globs, timestamps, and lines that
  * must not ban. Lines follow the format strings of fail2ban's server/actions.py,
- * server/observer.py and its log formatters (see user/lib/xb_f2blog.c); the first group is
- * /work/shared/samples/fail2ban-1.0.log, from a real fail2ban 1.0.2.
+ * server/observer.py and its log formatters (see user/lib/xb_f2blog.c); the first groups are
+ * real fail2ban 1.0.2 output: /work/shared/samples/fail2ban-1.0.log, and a private
+ * fail2ban-server running this project's action.d/xdpban.conf (file and SYSLOG targets).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,19 @@ static const struct f2b_case ok_cases[] = {
 	{ "2026-11-26 23:24:54,331 fail2ban.actions        [10615]: NOTICE  [spamd-relay] Unban "
 	  "203.0.113.11",
 	  XB_LINE_UNBAN, XB_F2B_UNBAN, "203.0.113.11/32", "spamd-relay", 0 },
+	/* fail2ban 1.0.2 running contrib/fail2ban/action.d/xdpban.conf, captured */
+	{ "2026-11-27 02:12:35,594 fail2ban.actions        [6074]: NOTICE  [xbperm] Ban "
+	  "2001:db8::5",
+	  XB_LINE_BAN, XB_F2B_BAN, "2001:db8::5/128", "xbperm", 0 },
+	{ "2026-11-27 02:12:48,664 fail2ban.observer       [6074]: NOTICE  [xbtest] Increase Ban "
+	  "203.0.113.11 (2 # 6s -> 2026-11-27 02:12:54)",
+	  XB_LINE_BAN, XB_F2B_INCREASE, "203.0.113.11/32", "xbtest", 6 },
+	{ "2026-11-27 02:13:04,760 fail2ban.actions        [6867]: NOTICE  [xbperm] Restore Ban "
+	  "2001:db8::5",
+	  XB_LINE_BAN, XB_F2B_RESTORE, "2001:db8::5/128", "xbperm", 0 },
+	/* ... and with logtarget = SYSLOG, what reached the socket ("<29>" cut by syslogd) */
+	{ "Nov 27 02:20:01 gw fail2ban.actions[10676]: NOTICE [xbtest] Ban 192.0.2.1", XB_LINE_BAN,
+	  XB_F2B_BAN, "192.0.2.1/32", "xbtest", 0 },
 	/* 0.8.0: "%(asctime)s %(name)-16s: %(levelname)-6s %(message)s", logSys.warn */
 	{ "2013-06-01 12:00:00,123 fail2ban.actions: WARNING [ssh] Ban 192.0.2.1", XB_LINE_BAN,
 	  XB_F2B_BAN, "192.0.2.1/32", "ssh", 0 },
@@ -138,7 +152,9 @@ static void test_versions(void)
 }
 
 static const char *const miss_lines[] = {
-	/* other messages of the captured run */
+	/* other messages of the captured runs */
+	"2026-11-27 02:12:48,212 fail2ban.actions        [6074]: NOTICE  [xbperm] 203.0.113.11 "
+	"already banned",
 	"2026-11-26 23:24:49,723 fail2ban.filter         [10615]: INFO    [spamd-relay] Found "
 	"203.0.113.11 - 2026-11-26 23:24:49",
 	"2026-11-26 23:24:49,100 fail2ban.server         [10615]: INFO    Starting Fail2ban v1.0.2",

@@ -59,6 +59,10 @@ static const struct host_case host_cases[] = {
 	{ "from <HOST>", "from 1.2.3", NULL },
 	{ "from <HOST>", "from 1.2.3.", NULL },
 	{ "from <HOST>", "from [1.2.3.4", NULL },
+	/* what is no address is not taken for one: the search goes on */
+	{ "<HOST>", "256.1.2.3 or 1.2.3.4", "1.2.3.4/32" },
+	{ "<HOST>", "01.2.3.4 or 1.2.3.5", "1.2.3.5/32" },
+	{ "<HOST>", "1:2:3:4:5:6:7:8:9 or 2001:db8::9", "2001:db8::9/128" },
 	/* IPv6, all its spellings */
 	{ "from <HOST>", "from 2001:db8::1 port 22", "2001:db8::1/128" },
 	{ "from <HOST>", "from 2001:DB8:0:0:0:0:0:1", "2001:db8::1/128" },
@@ -129,6 +133,8 @@ static const struct tag_case tag_cases[] = {
 	{ "^(?P<user>\\w+) (?P=user) <HOST>$", "ann ann 192.0.2.5", XB_LINE_FAIL },
 	{ "^(?P<user>\\w+) (?P=user) <HOST>$", "ann bob 192.0.2.5", XB_LINE_MISS },
 	{ "^(?i)FROM <HOST>$", "from 192.0.2.5", XB_LINE_FAIL },
+	/* the address tag in a part that did not take part in the match: no address */
+	{ "^(?:from <HOST> )?done$", "done", XB_LINE_MISS },
 };
 
 static void test_tags(void)

@@ -693,7 +693,7 @@ int xb_follow_read(struct xb_follow *f, xb_line_fn fn, void *ctx)
 	for (int i = 0; !err && i < XB_MAX_SWITCHES; i++) {
 		/* Before draining, so that what the old file got until then is read. */
 		bool moved = path_moved(f);
-		__u64 size;
+		__u64 size = 0;
 
 		err = check_truncated(f, &size);
 		if (err)

@@ -458,11 +458,15 @@ static bool rx_search(const struct xb_regex *rx, const struct rx_one *r, const c
 
 static int rx_host(const struct rx_one *r, const char *line, struct xb_prefix *addr)
 {
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
-	PCRE2_SIZE start = ov[2 * r->host], end = ov[2 * r->host + 1];
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md), start, end;
 	char text[64];
 
-	if (r->host <= 0 || start == PCRE2_UNSET || end < start || end - start >= sizeof(text))
+	if (r->host <= 0)
+		return -EINVAL;
+	start = ov[2 * r->host];
+	end = ov[2 * r->host + 1];
+	/* unset when the tag sits in an optional part of the regex that did not match */
+	if (start == PCRE2_UNSET || end < start || end - start >= sizeof(text))
 		return -EINVAL;
 	memcpy(text, line + start, end - start);
 	text[end - start] = '\0';

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The veth and ban-loading benchmarks' helpers: create the pinned maps without attaching,
+ * attach a bare XDP_DROP, and send frames with BPF_F_TEST_XDP_LIVE_FRAMES.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/resource.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bench.h"
+#include "frames.h"
+#include "xb.h"
+#include "floor.skel.h"
+
+#define ETH_P_IP 0x0800
+#define PROTO_UDP 17
+#define TXGEN_MAX (1U << 24)
+#define CALIBRATE_FRAMES 200000
+
+/* xb_bench mkmaps DIR [N]: the maps of a fresh `banctl load`, capacities N (default 1M). */
+int do_mkmaps(int argc, char **argv)
+{
+	struct xb_load_opts o = {};
+	__u64 n = 0;
+	int err;
+
+	if (argc < 2 || argc > 3 || (argc == 3 && (parse_count(argv[2], &n) || n > UINT32_MAX))) {
+		fprintf(stderr, "Usage: xb_bench mkmaps PIN_DIR [CAPACITY]\n");
+		return -EUSAGE;
+	}
+	o.max_ban_v4 = o.max_ban_v6 = o.max_pfx_v4 = o.max_pfx_v6 = (__u32)n;
+	err = xb_maps_create(argv[1], &o);
+	if (err)
+		fprintf(stderr, "xb_bench mkmaps: %s\n", strerror(-err));
+	return err;
+}
+
+/* xb_bench xdpdrop IFNAME [off]: native XDP, left attached when this process exits. */
+int do_xdpdrop(int argc, char **argv)
+{
+	struct floor_bpf *skel = NULL;
+	unsigned int ifindex;
+	int err;
+
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "off"))) {
+		fprintf(stderr, "Usage: xb_bench xdpdrop IFNAME [off]\n");
+		return -EUSAGE;
+	}
+	ifindex = if_nametoindex(argv[1]);
+	if (!ifindex) {
+		fprintf(stderr, "xb_bench xdpdrop: no interface %s\n", argv[1]);
+		return -ENODEV;
+	}
+	if (argc == 3) {
+		err = bpf_xdp_detach((int)ifindex, XDP_FLAGS_DRV_MODE, NULL);
+		goto out;
+	}
+	skel = floor_bpf__open_and_load();
+	if (!skel) {
+		err = -errno;
+		goto out;
+	}
+	err = bpf_xdp_attach((int)ifindex, bpf_program__fd(skel->progs.xb_drop),
+			     XDP_FLAGS_DRV_MODE, NULL);
+out:
+	if (err)
+		fprintf(stderr, "xb_bench xdpdrop %s: %s\n", argv[1], strerror(-err));
+	floor_bpf__destroy(skel);
+	return err;
+}
+
+/* ---- txgen ---- */
+
+struct txgen {
+	const char *ifname, *addr_file, *dst;
+	__u8 smac[6], dmac[6];
+	double seconds;
+	__u32 batch;
+	struct frame tmpl;
+	struct floor_bpf *skel;
+	__u32 n;
+};
+
+struct txgen_addr {
+	__be32 saddr;
+	__u16 check;
+	__u16 pad;
+};
+
+static int parse_mac(const char *text, __u8 mac[6])
+{
+	unsigned int m[6];
+
+	if (sscanf(text, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (__u8)m[i];
+	return 0;
+}
+
+/* Reads one IPv4 address per line; fills addrs (n) with each one's header checksum. */
+static int load_addrs(struct txgen *t, struct txgen_addr **out)
+{
+	struct txgen_addr *a = calloc(TXGEN_MAX, sizeof(*a));
+	FILE *f = fopen(t->addr_file, "re");
+	struct frame fr = t->tmpl;
+	char line[128];
+	int err = 0;
+
+	if (!a || !f) {
+		err = a ? -errno : -ENOMEM;
+		goto out;
+	}
+	t->n = 0;
+	while (fgets(line, sizeof(line), f) && t->n < TXGEN_MAX) {
+		struct in_addr in;
+
+		line[strcspn(line, " \t\r\n")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		if (inet_pton(AF_INET, line, &in) != 1) {
+			fprintf(stderr, "xb_bench txgen: %s: not an IPv4 address: %s\n",
+				t->addr_file, line);
+			err = -EINVAL;
+			goto out;
+		}
+		memcpy(fr.buf + FRAME_ETH_LEN + 12, &in.s_addr, 4);
+		frame_put16(&fr, FRAME_ETH_LEN + 10, 0);
+		frame_put16(&fr, FRAME_ETH_LEN + 10, frame_csum(fr.buf + FRAME_ETH_LEN, 20));
+		a[t->n].saddr = in.s_addr;
+		memcpy(&a[t->n].check, fr.buf + FRAME_ETH_LEN + 10, 2);
+		t->n++;
+	}
+	if (!t->n)
+		err = -ENODATA;
+out:
+	if (f)
+		fclose(f);
+	if (err)
+		free(a);
+	else
+		*out = a;
+	return err;
+}
+
+static void build_template(struct txgen *t)
+{
+	frame_init(&t->tmpl);
+	frame_eth(&t->tmpl, ETH_P_IP);
+	frame_ipv4(&t->tmpl, "192.0.2.1", t->dst, PROTO_UDP, 0, false, 0);
+	frame_udp(&t->tmpl, 40000, 9, 18); /* 64-byte frame with the FCS the wire would add */
+	frame_finish(&t->tmpl);
+	frame_put16(&t->tmpl, FRAME_ETH_LEN + 20 + 6, 0); /* no UDP checksum: one per address */
+	memcpy(t->tmpl.buf, t->dmac, 6);
+	memcpy(t->tmpl.buf + 6, t->smac, 6);
+}
+
+static int txgen_load(struct txgen *t)
+{
+	struct txgen_addr *a = NULL;
+	int err, fd;
+
+	build_template(t);
+	err = load_addrs(t, &a);
+	if (err)
+		return err;
+	t->skel = floor_bpf__open();
+	err = t->skel ? 0 : -errno;
+	if (!err)
+		err = bpf_map__set_max_entries(t->skel->maps.txgen_addrs, t->n);
+	if (!err) {
+		t->skel->rodata->txgen_n = t->n;
+		err = floor_bpf__load(t->skel);
+	}
+	fd = err ? -1 : bpf_map__fd(t->skel->maps.txgen_addrs);
+	for (__u32 i = 0; !err && i < t->n; i += 65536) {
+		LIBBPF_OPTS(bpf_map_batch_opts, bo);
+		__u32 *keys = calloc(65536, sizeof(*keys)), cnt = t->n - i < 65536 ? t->n - i : 65536;
+
+		if (!keys) {
+			err = -ENOMEM;
+			break;
+		}
+		for (__u32 k = 0; k < cnt; k++)
+			keys[k] = i + k;
+		if (bpf_map_update_batch(fd, keys, &a[i], &cnt, &bo))
+			err = -errno;
+		free(keys);
+	}
+	free(a);
+	return err;
+}
+
+static int txgen_run(struct txgen *t, __u32 frames, __u64 *elapsed_ns)
+{
+	struct xdp_md ctx = { .ingress_ifindex = if_nametoindex(t->ifname) };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = t->tmpl.buf,
+		    .data_size_in = (__u32)t->tmpl.len, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .repeat = frames, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+		    .batch_size = t->batch);
+	__u64 t0 = now_ns();
+
+	if (!ctx.ingress_ifindex)
+		return -ENODEV;
+	if (bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.xb_txgen), &o))
+		return -errno;
+	*elapsed_ns = now_ns() - t0;
+	return 0;
+}
+
+static int txgen_opts(struct txgen *t, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ifname", required_argument, NULL, 'i' }, { "addrs", required_argument, NULL, 'a' },
+		{ "dst", required_argument, NULL, 'd' },    { "smac", required_argument, NULL, 's' },
+		{ "dmac", required_argument, NULL, 'm' },   { "seconds", required_argument, NULL, 't' },
+		{ "batch", required_argument, NULL, 'b' },  { 0 },
+	};
+	int opt, bad = 0;
+
+	t->seconds = 3;
+	t->batch = 64;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'i')
+			t->ifname = optarg;
+		else if (opt == 'a')
+			t->addr_file = optarg;
+		else if (opt == 'd')
+			t->dst = optarg;
+		else if (opt == 's')
+			bad |= parse_mac(optarg, t->smac);
+		else if (opt == 'm')
+			bad |= parse_mac(optarg, t->dmac);
+		else if (opt == 't')
+			t->seconds = atof(optarg);
+		else if (opt == 'b')
+			t->batch = (__u32)atoi(optarg);
+		else
+			bad = 1;
+	}
+	if (bad || optind != argc || !t->ifname || !t->addr_file || !t->dst || t->seconds <= 0 ||
+	    t->batch < 1 || t->batch > 256) {
+		fprintf(stderr, "Usage: xb_bench txgen --ifname IF --addrs FILE --dst IPV4 --smac MAC"
+				" --dmac MAC [--seconds S] [--batch N]\n");
+		return -EUSAGE;
+	}
+	return 0;
+}
+
+/*
+ * Sends frames out of ifname (to its veth peer) for about --seconds, from each source in
+ * the file in turn, as one long call after a short calibration. Prints one line:
+ * "frames=N ns=N calib_fps=N".
+ */
+int do_txgen(int argc, char **argv)
+{
+	struct txgen t = {};
+	__u64 ns = 0, cal_ns = 0, frames;
+	int err;
+
+	err = txgen_opts(&t, argc, argv);
+	if (err)
+		return err;
+	err = txgen_load(&t);
+	if (!err)
+		err = txgen_run(&t, CALIBRATE_FRAMES, &cal_ns);
+	if (err)
+		goto out;
+	frames = (__u64)(t.seconds * CALIBRATE_FRAMES * 1e9 / (double)(cal_ns ? cal_ns : 1));
+	frames = frames < CALIBRATE_FRAMES ? CALIBRATE_FRAMES : frames;
+	frames = frames > UINT32_MAX ? UINT32_MAX : frames;
+	err = txgen_run(&t, (__u32)frames, &ns);
+	if (!err)
+		printf("frames=%llu ns=%llu calib_fps=%.0f addrs=%u\n", (unsigned long long)frames,
+		       (unsigned long long)ns, CALIBRATE_FRAMES * 1e9 / (double)cal_ns, t.n);
+out:
+	if (err)
+		fprintf(stderr, "xb_bench txgen: %s\n", strerror(-err));
+	floor_bpf__destroy(t.skel);
+	return err;
+}
