@@ -276,6 +276,7 @@ static void host_in(const struct xb_prefix *p, __u64 *st, char *text, size_t siz
 	}
 	h.len = p->family == 4 ? 32 : 128;
 	xb_prefix_format(&h, text, size);
+	text[strcspn(text, "/")] = '\0';
 }
 
 static void build(struct frame *f, bool v6, const char *src)

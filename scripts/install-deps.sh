@@ -9,9 +9,11 @@ PKGS=(
 	make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 	# libraries of the daemon
 	libinih-dev libpcre2-dev
+	# the real programs the sources read, tested against; the peers of the benchmarks
+	fail2ban spamd spamc nftables ipset iptables
 	# tests, demo and checks
 	iproute2 iputils-ping procps python3-scapy cppcheck clang-format shellcheck
-	python3-docutils man-db
+	python3-docutils man-db systemd bash-completion
 	libclang-rt-14-dev
 )
 
@@ -34,6 +36,14 @@ fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# fail2ban and spamd are installed to be run by the tests, privately: their packages must
+# not start system-wide services (fail2ban's default jails would add firewall rules).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod +x "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"

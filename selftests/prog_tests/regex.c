@@ -82,8 +82,15 @@ static const struct host_case host_cases[] = {
 	{ "from <HOST>", "from 2001:db8::1:", "2001:db8::1/128" },
 	{ "<HOST>", "x2001:db8::1", NULL },
 	{ "<HOST>", "x:2001:db8::1", NULL },
+	/* after ":" an IPv4 address is an IPv6 address's tail (64:ff9b::), never one alone */
+	{ ".*<HOST>", "from 64:ff9b::192.0.2.1", "64:ff9b::c000:201/128" },
+	{ "ip:<HOST>", "ip:192.0.2.1", NULL },
 	{ "<HOST>", "a:2001:db8::1", "a:2001:db8::1/128" }, /* one address, "a" is hex */
 	{ "from <HOST>", "from ::ffff:300.0.2.1", NULL },
+	/* fail2ban's "<HOST>:\d": a port after an IPv6 address needs its brackets */
+	{ "^<HOST>:\\d+$", "192.0.2.1:22", "192.0.2.1/32" },
+	{ "^<HOST>:\\d+$", "[2001:db8::1]:22", "2001:db8::1/128" },
+	{ "^<HOST>:\\d+$", "2001:db8::1:22", NULL },
 	/* <ADDR> is <HOST>; names are never matched (usedns = no) */
 	{ "from <ADDR> port", "from 198.51.100.2 port", "198.51.100.2/32" },
 	{ "from <HOST>", "from example.com", NULL },
@@ -343,7 +350,9 @@ static void test_injection(void)
 /* Deterministic noise: any bytes, NULs included, must neither crash nor hang. */
 static void test_garbage(void)
 {
-	const char *fail[] = { "<HOST>", "^x (?:\\S+ )*from <HOST> port \\d+$" };
+	/* the last one backtracks exponentially: PCRE2's match limit ends it, as a miss */
+	const char *fail[] = { "<HOST>", "^x (?:\\S+ )*from <HOST> port \\d+$",
+			       "^(?:\\w+\\s?)*from <HOST>$" };
 	struct timespec t0, t1;
 	struct xb_line_event ev;
 	struct xb_regex *rx = NULL;
@@ -351,7 +360,7 @@ static void test_garbage(void)
 	char err[256], *big;
 	size_t n = XB_LINE_MAX;
 
-	if (!ASSERT_OK(xb_regex_compile(&rx, fail, 2, NULL, 0, err, sizeof(err)), "compile"))
+	if (!ASSERT_OK(xb_regex_compile(&rx, fail, 3, NULL, 0, err, sizeof(err)), "compile"))
 		return;
 	big = malloc(n);
 	if (!ASSERT_OK_PTR(big, "malloc"))
@@ -363,19 +372,18 @@ static void test_garbage(void)
 			big[i] = "0123456789abcdef:.[] \0x\xff"[rand_r(&seed) % 24];
 		xb_regex_match(rx, big, len, &ev);
 	}
-	/* the worst the address group meets: every position starts an almost-address */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* the worst the address group meets: every position starts an almost-address */
 	for (size_t i = 0; i < n; i++)
 		big[i] = i % 2 ? ':' : '1';
-	xb_regex_match(rx, big, n, &ev);
+	ASSERT_EQ(xb_regex_match(rx, big, n, &ev), XB_LINE_MISS, "1:1:1:1:...");
 	for (size_t i = 0; i < n; i++)
 		big[i] = i % 2 ? '.' : '1';
 	ASSERT_EQ(xb_regex_match(rx, big, n, &ev), XB_LINE_MISS, "1.1.1.1.1...");
-	memset(big, 'x', n);
-	memcpy(big, "x ", 2);
-	ASSERT_EQ(xb_regex_match(rx, big, n, &ev), XB_LINE_MISS, "backtracking user regex");
+	memset(big, 'a', 64);
+	ASSERT_EQ(xb_regex_match(rx, big, 65, &ev), XB_LINE_MISS, "catastrophic user regex");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ASSERT_LT(t1.tv_sec - t0.tv_sec, 10, "long lines take bounded time");
+	ASSERT_LT(t1.tv_sec - t0.tv_sec, 10, "bounded time");
 	free(big);
 out:
 	xb_regex_free(rx);
