@@ -15,6 +15,8 @@
 
 /* Per-packet cost through BPF_PROG_TEST_RUN (prog.c). */
 int do_prog(int argc, char **argv);
+/* Prints N distinct IPv4 host addresses, the same every run (prog.c). */
+int do_addrs(int argc, char **argv);
 /* Creates the pinned maps in a pin dir, as `banctl load` would, without attaching. */
 int do_mkmaps(int argc, char **argv);
 /* Attaches bench/floor.bpf.c's xb_drop to an interface (native XDP), or detaches. */

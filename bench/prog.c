@@ -7,8 +7,8 @@
  *
  * The maps are unpinned and filled through libxdpban (xb_bans_add, in large batches), as
  * the unit-test fixture does. Addresses are pseudo-random but the same every run: exact bans
- * anywhere in unicast space except 10/8 and 172.16/12 (v4) or in 2000::/3 (v6); prefix bans
- * of random length (/20../31, /32../127) likewise; the allow list, 100 prefixes in
+ * anywhere in IPv4 unicast space but private, loopback and link-local ranges, or in 2000::/3;
+ * prefix bans of random length (/20../31, /32../127) likewise; the allow list, 100 prefixes in
  * 172.16/12 and fc00::/8, is there at every N. Miss frames come from 10/8 and fd00::/8.
  *
  * BPF_PROG_TEST_RUN repeats one frame, so every lookup after the first finds its cache
@@ -57,13 +57,13 @@ struct bench {
 	__u32 ctr4, ctrp4; /* v4 generators walk a permutation of 32 bits */
 	struct v4set pfx4_seen;
 	size_t loaded; /* bans per kind so far */
-	__u64 fill_ns[__K_MAX];
 	struct xb_prefix first[__K_MAX]; /* ban 0 of each kind: what the hit frames use */
 	struct frame frames[2][__C_MAX]; /* [v6][case] */
 	/* options */
 	__u64 sizes[MAX_SIZES];
 	size_t n_sizes;
-	__u32 repeat, rounds;
+	__u32 repeat, rounds, call_ms;
+	int only_case, only_v6; /* --only: one xdpban case (and the floors); -1 = all */
 	FILE *tsv;
 };
 
@@ -84,7 +84,9 @@ static bool v4_excluded(__u32 a)
 {
 	__u32 o = a >> 24;
 
-	return o == 0 || o == 10 || o == 127 || o >= 224 || (a & 0xfff00000U) == 0xac100000U;
+	/* 0/8, 10/8, 127/8, 169.254/16, 172.16/12, 192.168/16 and multicast up */
+	return o == 0 || o == 10 || o == 127 || o >= 224 || (a & 0xffff0000U) == 0xa9fe0000U ||
+	       (a & 0xfff00000U) == 0xac100000U || (a & 0xffff0000U) == 0xc0a80000U;
 }
 
 static __u32 mask32(__u32 a, unsigned int len)
@@ -221,17 +223,13 @@ static int fill_to(struct bench *b, size_t target)
 		size_t n = target - b->loaded < FILL_CHUNK ? target - b->loaded : FILL_CHUNK;
 
 		for (int k = 0; k < __K_MAX && !err; k++) {
-			__u64 t0;
-
 			for (size_t i = 0; i < n; i++) {
 				memset(&reqs[i], 0, sizeof(reqs[i]));
 				next_ban(b, (enum kind)k, &reqs[i].pfx);
 			}
 			if (!b->loaded)
 				b->first[k] = reqs[0].pfx;
-			t0 = now_ns();
 			err = xb_bans_add(&b->maps, reqs, n, &bad);
-			b->fill_ns[k] += now_ns() - t0;
 		}
 		b->loaded += n;
 	}
@@ -375,10 +373,34 @@ static int check_cases(struct bench *b)
 	return 0;
 }
 
+/*
+ * Calls of about call_ms each: a case ten times slower than another gets a tenth of its
+ * repeats, so slow cases do not stretch the run and fast ones still average over millions.
+ */
+static __u32 repeat_for(struct bench *b, int fd, const struct frame *f)
+{
+	__u32 ns = 0, ret, r;
+
+	if (run_once(fd, f, 10000, &ns, &ret) || !ns)
+		return b->repeat;
+	r = (__u32)(b->call_ms * 1000000ULL / ns);
+	return r < 10000 ? 10000 : r > b->repeat ? b->repeat : r;
+}
+
+static bool skipped(struct bench *b, int v6, int c)
+{
+	if (!b->loaded && (c == C_EXACT || c == C_PREFIX))
+		return true;
+	if (b->only_case < 0)
+		return false;
+	return c != b->only_case || v6 != b->only_v6;
+}
+
 /* Median ns/packet of every case over the rounds, cases interleaved within each round. */
 static int measure(struct bench *b, __u32 med[2][__C_MAX])
 {
 	static __u64 ns[2][__C_MAX][MAX_ROUNDS];
+	__u32 rep[2][__C_MAX];
 
 	for (__u32 r = 0; r < b->rounds; r++) {
 		for (int v6 = 0; v6 < 2; v6++) {
@@ -387,9 +409,11 @@ static int measure(struct bench *b, __u32 med[2][__C_MAX])
 				__u32 d = 0, ret;
 				int err;
 
-				if (!b->loaded && (c == C_EXACT || c == C_PREFIX))
+				if (skipped(b, v6, c))
 					continue;
-				err = run_once(b->fd[c], f, b->repeat, &d, &ret);
+				if (!r)
+					rep[v6][c] = repeat_for(b, b->fd[c], f);
+				err = run_once(b->fd[c], f, rep[v6][c], &d, &ret);
 				if (err)
 					return err;
 				ns[v6][c][r] = d;
@@ -398,7 +422,7 @@ static int measure(struct bench *b, __u32 med[2][__C_MAX])
 	}
 	for (int v6 = 0; v6 < 2; v6++)
 		for (int c = 0; c < __C_MAX; c++)
-			med[v6][c] = (__u32)median_u64(ns[v6][c], b->rounds);
+			med[v6][c] = skipped(b, v6, c) ? 0 : (__u32)median_u64(ns[v6][c], b->rounds);
 	return 0;
 }
 
@@ -414,7 +438,7 @@ static void print_row(struct bench *b, int v6, __u32 med[__C_MAX])
 {
 	printf("| IPv%d | %zu | %u | %u", v6 ? 6 : 4, b->loaded, med[C_NOOP], med[C_PARSE]);
 	for (int c = C_MISS; c < __C_MAX; c++) {
-		if (!b->loaded && (c == C_EXACT || c == C_PREFIX))
+		if (skipped(b, v6, c))
 			printf(" | n/a");
 		else
 			printf(" | %u (+%d)", med[c], (int)med[c] - (int)med[C_NOOP]);
@@ -423,7 +447,7 @@ static void print_row(struct bench *b, int v6, __u32 med[__C_MAX])
 	if (!b->tsv)
 		return;
 	for (int c = 0; c < __C_MAX; c++) {
-		if (!b->loaded && (c == C_EXACT || c == C_PREFIX))
+		if (skipped(b, v6, c))
 			continue;
 		fprintf(b->tsv, "prog\t%d\t%zu\t%s\t%u\t%u\t%u\n", v6 ? 6 : 4, b->loaded,
 			case_names[c], med[c], med[C_NOOP], med[C_PARSE]);
@@ -434,29 +458,51 @@ static void print_memory(struct bench *b)
 {
 	static const struct {
 		enum xb_map_id id;
-		enum kind k;
 		const char *what;
 	} m[] = {
-		{ XB_BAN_V4, K_EXACT4, "exact IPv4 (hash)" },
-		{ XB_BAN_V6, K_EXACT6, "exact IPv6 (hash)" },
-		{ XB_PFX_V4, K_PFX4, "prefix IPv4 (LPM trie)" },
-		{ XB_PFX_V6, K_PFX6, "prefix IPv6 (LPM trie)" },
+		{ XB_BAN_V4, "exact IPv4 (hash)" },
+		{ XB_BAN_V6, "exact IPv6 (hash)" },
+		{ XB_PFX_V4, "prefix IPv4 (LPM trie)" },
+		{ XB_PFX_V6, "prefix IPv6 (LPM trie)" },
 	};
 
-	printf("\n| map | entries | memlock (fdinfo) | bytes/entry | xb_bans_add rate |\n");
-	printf("|---|--:|--:|--:|--:|\n");
+	printf("\n| map | entries | memlock (fdinfo) | bytes/entry |\n");
+	printf("|---|--:|--:|--:|\n");
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		__u64 bytes = 0;
-		double rate = b->fill_ns[m[i].k] ? b->loaded * 1e9 / (double)b->fill_ns[m[i].k] : 0;
 
 		fd_memlock(b->maps.fd[m[i].id], &bytes);
-		printf("| %s `%s` | %zu | %.1f MiB | %.0f | %.2f M/s |\n", m[i].what,
-		       xb_map_names[m[i].id], b->loaded, bytes / 1048576.0,
-		       b->loaded ? (double)bytes / (double)b->loaded : 0, rate / 1e6);
+		printf("| %s `%s` | %zu | %.1f MiB | %.0f |\n", m[i].what, xb_map_names[m[i].id],
+		       b->loaded, bytes / 1048576.0,
+		       b->loaded ? (double)bytes / (double)b->loaded : 0);
 		if (b->tsv)
-			fprintf(b->tsv, "mem\t%s\t%zu\t%llu\t%.0f\n", xb_map_names[m[i].id],
-				b->loaded, (unsigned long long)bytes, rate);
+			fprintf(b->tsv, "mem\t%s\t%zu\t%llu\n", xb_map_names[m[i].id], b->loaded,
+				(unsigned long long)bytes);
 	}
+}
+
+/* xb_bench addrs N [SEED]: N distinct IPv4 hosts, as the exact-ban generator makes them. */
+int do_addrs(int argc, char **argv)
+{
+	struct bench b = {};
+	__u64 n, seed = 0;
+	struct xb_prefix p;
+	char text[XB_PREFIX_STRLEN];
+
+	if (argc < 2 || argc > 3 || parse_count(argv[1], &n) || n > 100000000 ||
+	    (argc == 3 && parse_count(argv[2], &seed))) {
+		fprintf(stderr, "Usage: xb_bench addrs N [SEED]\n");
+		return -EUSAGE;
+	}
+	b.ctr4 = (__u32)(seed * 0x10000000ULL);
+	for (__u64 i = 0; i < n; i++) {
+		next_ban(&b, K_EXACT4, &p);
+		xb_prefix_format(&p, text, sizeof(text));
+		text[strcspn(text, "/")] = '\0';
+		if (puts(text) == EOF)
+			return -EIO;
+	}
+	return 0;
 }
 
 /* ---- the command ---- */
@@ -476,13 +522,33 @@ static int parse_sizes(struct bench *b, char *text)
 	return b->n_sizes ? 0 : -EUSAGE;
 }
 
+static int parse_only(struct bench *b, const char *text)
+{
+	static const char *const names[__C_MAX] = { [C_MISS] = "miss", [C_EXACT] = "exact",
+						    [C_PREFIX] = "prefix", [C_ALLOW] = "allow" };
+
+	if ((text[0] != '4' && text[0] != '6') || text[1] != ':')
+		return -EUSAGE;
+	for (int c = C_MISS; c < __C_MAX; c++) {
+		if (!strcmp(text + 2, names[c])) {
+			b->only_case = c;
+			b->only_v6 = text[0] == '6';
+			return 0;
+		}
+	}
+	return -EUSAGE;
+}
+
 static int prog_usage(void)
 {
 	fprintf(stderr,
-		"Usage: xb_bench prog [--sizes N,N,...] [--repeat N] [--rounds N] [--tsv FILE]\n"
+		"Usage: xb_bench prog [--sizes N,N,...] [--repeat N] [--call-ms MS] [--rounds N]\n"
+		"                     [--only 4|6:CASE] [--tsv FILE]\n"
 		"Per-packet ns through BPF_PROG_TEST_RUN; sizes ascending, k/M suffixes allowed\n"
-		"(default 0,1k,10k,100k,1M), repeat per call (default 2M), rounds (default 5,\n"
-		"odd, median reported). Markdown on stdout, raw numbers in the TSV file.\n");
+		"(default 0,1k,10k,100k,1M); each call repeats the frame for about MS ms\n"
+		"(default 30) but at most N times (default 2M); rounds (default 5, median\n"
+		"reported). --only runs one xdpban case (miss, exact, prefix, allow) and\n"
+		"nothing else, for profiling. Markdown on stdout, raw numbers in the TSV file.\n");
 	return -EUSAGE;
 }
 
@@ -491,6 +557,7 @@ static int parse_opts(struct bench *b, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "sizes", required_argument, NULL, 's' }, { "repeat", required_argument, NULL, 'r' },
 		{ "rounds", required_argument, NULL, 'n' }, { "tsv", required_argument, NULL, 't' },
+		{ "call-ms", required_argument, NULL, 'c' }, { "only", required_argument, NULL, 'o' },
 		{ 0 },
 	};
 	char def[] = "0,1k,10k,100k,1M";
@@ -501,10 +568,14 @@ static int parse_opts(struct bench *b, int argc, char **argv)
 		return -EUSAGE;
 	b->repeat = 2000000;
 	b->rounds = 5;
+	b->call_ms = 30;
+	b->only_case = -1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 's' && !parse_sizes(b, optarg))
+		if ((opt == 's' && !parse_sizes(b, optarg)) || (opt == 'o' && !parse_only(b, optarg)))
 			continue;
-		if (opt == 'r' && !parse_count(optarg, &v) && v && v <= 100000000)
+		if (opt == 'c' && !parse_count(optarg, &v) && v && v <= 10000)
+			b->call_ms = (__u32)v;
+		else if (opt == 'r' && !parse_count(optarg, &v) && v && v <= 100000000)
 			b->repeat = (__u32)v;
 		else if (opt == 'n' && !parse_count(optarg, &v) && v && v <= MAX_ROUNDS)
 			b->rounds = (__u32)v;
@@ -530,8 +601,11 @@ static int run_sizes(struct bench *b)
 		if (i == 0 || b->sizes[i - 1] == 0)
 			build_frames(b, &allow4, &allow6);
 		err = check_cases(b);
-		if (!err)
+		if (!err) {
+			/* bench/run.sh starts its profiler on this line. */
+			fprintf(stderr, "xb_bench prog: measuring %zu bans/map\n", b->loaded);
 			err = measure(b, med);
+		}
 		if (err)
 			break;
 		if (i == 0)

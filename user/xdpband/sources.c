@@ -386,6 +386,9 @@ int xbd_sources_open(struct xbd_source *src, size_t n, const char *state_dir, st
 		snprintf(state, sizeof(state), "%s/source-%s.pos", state_dir, src[i].name);
 		src[i].maps = maps;
 		err = xb_follow_open(&src[i].follow, &fo);
+		/* Where a first start begins is where a crash must resume: record it now. */
+		if (!err)
+			err = xb_follow_save(src[i].follow);
 		if (err) {
 			xb_warn("source %s: cannot follow %s: %s", src[i].name, src[i].logpath,
 				strerror(-err));
