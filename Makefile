@@ -21,7 +21,8 @@ BPF_SRC := bpf/xdpban.bpf.c
 LIB_SRC := $(wildcard user/lib/*.c)
 BANCTL_SRC := $(wildcard user/banctl/*.c)
 XDPBAND_SRC := $(wildcard user/xdpband/*.c)
-TEST_SRC := selftests/test_progs.c selftests/frames.c selftests/xb_fixture.c $(wildcard selftests/prog_tests/*.c)
+# Every selftests/*.c is a helper of the unit tests (runner, frame builder, fixture, model).
+TEST_SRC := $(wildcard selftests/*.c) $(wildcard selftests/prog_tests/*.c)
 
 LIB_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRC))
 BANCTL_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(BANCTL_SRC))
