@@ -197,8 +197,38 @@ out:
 	xb_fixture_close(&fx);
 }
 
+/* A broken regex must not ban the internet: at most max_bans_per_min a minute. */
+static void test_rate_cap(void)
+{
+	struct xb_pipeline_opts o = base_opts();
+	struct xb_pipeline_stats st;
+	struct xb_pipeline *p;
+	char addr[32];
+	int banned = 0;
+
+	o.maxretry = 1;
+	o.max_bans_per_min = 10;
+	p = xb_pipeline_new(&o);
+	if (!ASSERT_OK_PTR(p, "new"))
+		return;
+	for (int i = 0; i < 50; i++) {
+		struct xb_line_event ev;
+
+		snprintf(addr, sizeof(addr), "10.8.0.%d", i + 1);
+		ev = fail_from(addr, 1000);
+		banned += xb_pipeline_feed(p, NULL, &ev, 0, NULL) == XB_DEC_DRYRUN;
+	}
+	xb_pipeline_stats(p, &st);
+	/* A minute boundary inside the loop could allow one more batch of 10. */
+	ASSERT_TRUE(banned == 10 || banned == 20, "at most the cap per minute");
+	ASSERT_EQ(st.capped, 50 - banned, "the rest counted as capped");
+	xb_pipeline_free(p);
+}
+
 void test_pipeline(void)
 {
+	if (test__start_subtest("rate_cap"))
+		test_rate_cap();
 	if (test__start_subtest("maxretry_findtime"))
 		test_maxretry();
 	if (test__start_subtest("increment"))

@@ -150,6 +150,18 @@ static const struct cmd *cmd_select(const char *name)
 	return found;
 }
 
+/* Before anything is touched; help and test-source need no privilege. */
+static int check_caps(const struct cmd *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "help") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 0;
+	}
+	if (cmd->func == do_test_source)
+		return 0;
+	return xb_caps_check(cmd->func == do_load || cmd->func == do_unload);
+}
+
 static int exit_status(int err)
 {
 	if (!err)
@@ -226,7 +238,9 @@ int main(int argc, char **argv)
 		jsonw_pretty(json_wtr, pretty);
 	}
 	cmd = cmd_select(argv[0]);
-	err = cmd ? cmd->func(argc, argv) : -EUSAGE;
+	err = cmd ? check_caps(cmd, argc, argv) : -EUSAGE;
+	if (!err)
+		err = cmd->func(argc, argv);
 	if (json_wtr) {
 		/* Under -j stdout always holds one JSON value; an error is that value. */
 		if (err) {

@@ -30,6 +30,12 @@ void xb_pr(enum xb_print_level level, const char *fmt, ...) __attribute__((forma
 #define xb_info(...) xb_pr(XB_INFO, __VA_ARGS__)
 #define xb_debug(...) xb_pr(XB_DEBUG, __VA_ARGS__)
 
+/*
+ * 0 when the process may use BPF maps (CAP_BPF, or CAP_SYS_ADMIN) and, with attach, XDP
+ * links (CAP_NET_ADMIN); else -EPERM with a message naming what is missing.
+ */
+int xb_caps_check(bool attach);
+
 /* ---- prefixes ---- */
 
 struct xb_prefix {

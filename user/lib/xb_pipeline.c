@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "xb_pipeline.h"
 
@@ -34,6 +35,8 @@ struct xb_pipeline {
 	size_t cap, used;
 	struct xb_pipeline_stats st;
 	bool dirty;
+	__s64 minute; /* the minute bans_this_minute counts */
+	__u32 bans_this_minute;
 };
 
 const char *xb_decision_name(enum xb_decision d)
@@ -42,10 +45,10 @@ const char *xb_decision_name(enum xb_decision d)
 		[XB_DEC_NONE] = "none",	      [XB_DEC_COUNTED] = "counted",
 		[XB_DEC_BANNED] = "banned",   [XB_DEC_UNBANNED] = "unbanned",
 		[XB_DEC_IGNORED] = "ignored", [XB_DEC_DRYRUN] = "dryrun",
-		[XB_DEC_ERROR] = "error",
+		[XB_DEC_ERROR] = "error",	[XB_DEC_CAPPED] = "capped",
 	};
 
-	return d <= XB_DEC_ERROR ? names[d] : "unknown";
+	return d <= XB_DEC_CAPPED ? names[d] : "unknown";
 }
 
 struct xb_pipeline *xb_pipeline_new(const struct xb_pipeline_opts *opts)
@@ -194,11 +197,37 @@ static bool ignored(struct xb_pipeline *p, struct xb_maps *maps, const struct xb
 	return p->o.ignoreself && xb_never_ban(maps, a, &why, NULL);
 }
 
+/* Bans per wall-clock minute; the first refusal of a minute is logged. */
+static bool over_cap(struct xb_pipeline *p)
+{
+	__s64 minute = time(NULL) / 60;
+
+	if (!p->o.max_bans_per_min)
+		return false;
+	if (minute != p->minute) {
+		p->minute = minute;
+		p->bans_this_minute = 0;
+	}
+	if (p->bans_this_minute < p->o.max_bans_per_min) {
+		p->bans_this_minute++;
+		return false;
+	}
+	if (!p->st.capped++ || p->bans_this_minute == p->o.max_bans_per_min) {
+		xb_warn("source %s: more than %u bans this minute; refusing the rest (check its "
+			"regex, or raise max_bans_per_minute)",
+			p->o.name, p->o.max_bans_per_min);
+		p->bans_this_minute++;
+	}
+	return true;
+}
+
 static enum xb_decision ban(struct xb_pipeline *p, struct xb_maps *maps, struct xb_ban_req *r)
 {
 	char text[XB_PREFIX_STRLEN];
 	int err;
 
+	if (over_cap(p))
+		return XB_DEC_CAPPED;
 	if (p->o.dryrun || !maps) {
 		p->st.dryrun++;
 		return XB_DEC_DRYRUN;

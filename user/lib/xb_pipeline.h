@@ -30,6 +30,7 @@ struct xb_pipeline_opts {
 	size_t n_ignore;
 	bool ignoreself; /* own addresses, loopback, link-local and the allow list */
 	size_t max_tracked; /* addresses with failures kept in memory; 0 = 65536 */
+	__u32 max_bans_per_min; /* a broken regex must not ban the internet; 0 = no cap */
 };
 
 enum xb_decision {
@@ -40,6 +41,7 @@ enum xb_decision {
 	XB_DEC_IGNORED, /* ignoreip / ignoreself / allow list, or below minscore */
 	XB_DEC_DRYRUN, /* would have banned */
 	XB_DEC_ERROR, /* the map refused (full...): logged, counted, nothing else lost */
+	XB_DEC_CAPPED, /* over max_bans_per_min: not banned, logged once a minute, counted */
 };
 
 struct xb_pipeline_stats {
@@ -51,6 +53,7 @@ struct xb_pipeline_stats {
 	__u64 dryrun;
 	__u64 errors;
 	__u64 untracked; /* failures dropped because max_tracked addresses were tracked */
+	__u64 capped; /* bans refused by max_bans_per_min */
 };
 
 struct xb_pipeline;

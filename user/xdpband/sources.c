@@ -17,6 +17,7 @@
 #define DEFAULT_BANTIME_S 600
 #define DEFAULT_MAXRETRY 5
 #define REGEX_MAX 64
+#define DEFAULT_MAX_BANS_PER_MIN 600
 
 struct build_ctx {
 	const struct xbd_config *cfg;
@@ -193,6 +194,8 @@ static int set_key(struct build_ctx *b, const char *k, const char *v, struct xbd
 		return add_regex(b, v, b->fail, &b->n_fail);
 	if (!strcmp(k, "ignoreregex"))
 		return add_regex(b, v, b->ignore, &b->n_ignore);
+	if (!strcmp(k, "max_bans_per_minute"))
+		return parse_uint(b, v, 0, 1000000, &o->max_bans_per_min);
 	if (!strcmp(k, "from_start"))
 		return parse_bool(b, v, &s->from_start);
 	if (!strcmp(k, "backfill"))
@@ -210,6 +213,7 @@ static void set_defaults(struct xbd_source *s, const struct xbd_source_raw *raw)
 	s->popts.bantime_s = DEFAULT_BANTIME_S;
 	s->popts.factor = 1.0;
 	s->popts.ignoreself = true;
+	s->popts.max_bans_per_min = DEFAULT_MAX_BANS_PER_MIN;
 	s->popts.ignore = s->ignore;
 }
 

@@ -373,6 +373,11 @@ int main(int argc, char **argv)
 	}
 	if (pin_dir)
 		snprintf(d.cfg.pin_dir, sizeof(d.cfg.pin_dir), "%s", pin_dir);
+	if (xb_caps_check(true)) {
+		xbd_sources_free(d.src, d.n_src);
+		xbd_config_free(&d.cfg);
+		return 1;
+	}
 	if (!foreground && daemon(0, 0)) {
 		fprintf(stderr, "xdpband: cannot daemonize: %s\n", strerror(errno));
 		return 1;
