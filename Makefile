@@ -99,7 +99,7 @@ check: all
 	$(Q)clang-format --dry-run --Werror $(BPF_SRC) maps/*.h user/*/*.[ch] selftests/*.[ch] \
 		selftests/prog_tests/*.c
 	$(call msg,SHELLCHK,scripts selftests)
-	$(Q)shellcheck -x scripts/*.sh selftests/*.sh selftests/e2e/*.sh
+	$(Q)shellcheck -x scripts/*.sh selftests/*.sh selftests/e2e/*.sh completion/banctl.bash
 	$(call msg,CPPCHECK,user)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem $(INCLUDES) -Iuser/banctl \
@@ -132,6 +132,7 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
 F2B_ACTIONDIR ?= /etc/fail2ban/action.d
 SA_DIR ?= /etc/spamassassin
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 # Binaries (the BPF object is inside them, as a skeleton), man pages, the example config,
 # the systemd unit, the fail2ban action and the SpamAssassin plugin.
@@ -150,6 +151,8 @@ install: $(OUTPUT)/banctl $(OUTPUT)/xdpband
 	install -m 0644 contrib/fail2ban/action.d/xdpban.conf $(DESTDIR)$(F2B_ACTIONDIR)/
 	install -m 0644 contrib/spamassassin/XdpbanRelayIP.pm contrib/spamassassin/xdpban.pre \
 		$(DESTDIR)$(SA_DIR)/
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0644 completion/banctl.bash $(DESTDIR)$(COMPLETIONDIR)/banctl
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
