@@ -117,4 +117,20 @@ test_source_fail2ban_log()
 	stop_daemon
 }
 
-ALL_TESTS+=(test_source_regex test_source_rotation test_source_fail2ban_log)
+# backfill = yes: a first start reads the rotated logs (.gz too), oldest first.
+test_source_backfill()
+{
+	local conf=$TEST_TMP/xdpban.conf log=$TEST_TMP/b.log
+	trap kill_daemon EXIT
+	write_conf "$conf" "[source:bf]" "type = regex" "logpath = $log" \
+		"failregex = ^auth failure from <HOST>$" "maxretry = 3" "findtime = 1h" \
+		"backfill = yes"
+	echo "auth failure from 192.0.2.21" | gzip >"$log.2.gz"
+	echo "auth failure from 192.0.2.21" >"$log.1"
+	echo "auth failure from 192.0.2.21" >"$log"
+	start_daemon "$conf"
+	wait_banned 192.0.2.21/32 || fail "back-fill did not count the rotated logs"
+	stop_daemon
+}
+
+ALL_TESTS+=(test_source_regex test_source_rotation test_source_fail2ban_log test_source_backfill)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* [source:NAME] sections: keys read, parsers built, lines fed through the pipeline. */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -375,6 +377,53 @@ static void on_line(void *ctx, const char *line, size_t len)
 	xbd_source_line(ctx, line, len);
 }
 
+/* logpath.1, logpath.2.gz ...: the number of a rotation, 0 if name is not one. */
+static int rotation_number(const char *base, const char *name)
+{
+	size_t len = strlen(base);
+	char *end;
+	long n;
+
+	if (strncmp(name, base, len) || name[len] != '.')
+		return 0;
+	n = strtol(name + len + 1, &end, 10);
+	if (n <= 0 || n > 1000 || (*end && strcmp(end, ".gz")))
+		return 0;
+	return (int)n;
+}
+
+/*
+ * First start of a source with backfill: its rotated logs, oldest first, then the current
+ * file from its start, so the failures of the last days count.
+ */
+static void backfill(struct xbd_source *s)
+{
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	const char *slash = strrchr(s->logpath, '/'), *base = slash + 1;
+	struct xb_follow_stats st;
+	struct dirent *de;
+	int oldest = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - s->logpath), s->logpath);
+	d = opendir(dir[0] ? dir : "/");
+	while (d && (de = readdir(d))) {
+		int n = rotation_number(base, de->d_name);
+
+		oldest = n > oldest ? n : oldest;
+	}
+	for (int n = oldest; d && n > 0; n--) {
+		snprintf(path, sizeof(path), "%s.%d", s->logpath, n);
+		if (access(path, R_OK))
+			snprintf(path, sizeof(path), "%s.%d.gz", s->logpath, n);
+		if (!access(path, R_OK) && !xb_read_file_lines(path, on_line, s, &st))
+			xb_info("source %s: back-filled %llu lines from %s", s->name,
+				(unsigned long long)st.lines, path);
+	}
+	if (d)
+		closedir(d);
+}
+
 int xbd_sources_open(struct xbd_source *src, size_t n, const char *state_dir, struct xb_maps *maps)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -389,6 +438,10 @@ int xbd_sources_open(struct xbd_source *src, size_t n, const char *state_dir, st
 		xb_pipeline_load(src[i].pipe, src[i].fails_file);
 		snprintf(state, sizeof(state), "%s/source-%s.pos", state_dir, src[i].name);
 		src[i].maps = maps;
+		if (src[i].backfill && access(state, F_OK)) {
+			backfill(&src[i]);
+			fo.from_start = true;
+		}
 		err = xb_follow_open(&src[i].follow, &fo);
 		/* Where a first start begins is where a crash must resume: record it now. */
 		if (!err)
