@@ -3,6 +3,7 @@
  * The veth and ban-loading benchmarks' helpers: create the pinned maps without attaching,
  * attach a bare XDP_DROP, and send frames with BPF_F_TEST_XDP_LIVE_FRAMES.
  */
+#define _GNU_SOURCE /* sched_getcpu */
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -10,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include <sys/resource.h>
+#include <sched.h>
+#include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -22,7 +24,7 @@
 #define ETH_P_IP 0x0800
 #define PROTO_UDP 17
 #define TXGEN_MAX (1U << 24)
-#define CALIBRATE_FRAMES 200000
+#define CALIBRATE_FRAMES 2000000
 
 /* xb_bench mkmaps DIR [N]: the maps of a fresh `banctl load`, capacities N (default 1M). */
 int do_mkmaps(int argc, char **argv)
@@ -198,9 +200,42 @@ static int txgen_load(struct txgen *t)
 	return err;
 }
 
+/* This CPU's system and softirq time from /proc/stat, in ns (tick-sampled, 10 ms units). */
+struct cpu_times {
+	__u64 system_ns, softirq_ns;
+};
+
+static int cpu_times_read(int cpu, struct cpu_times *ct)
+{
+	unsigned long long v[7];
+	char want[16], line[512];
+	int err = -ENOENT;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "re");
+
+	if (!f)
+		return -errno;
+	snprintf(want, sizeof(want), "cpu%d ", cpu);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		if (sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6]) == 7) {
+			ct->system_ns = v[2] * 1000000000ULL / (__u64)hz;
+			ct->softirq_ns = v[6] * 1000000000ULL / (__u64)hz;
+			err = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
 static int txgen_run(struct txgen *t, __u32 frames, __u64 *elapsed_ns)
 {
-	struct xdp_md ctx = { .ingress_ifindex = if_nametoindex(t->ifname) };
+	/* The kernel wants data_end to be the frame's length. */
+	struct xdp_md ctx = { .data_end = (__u32)t->tmpl.len,
+			      .ingress_ifindex = if_nametoindex(t->ifname) };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = t->tmpl.buf,
 		    .data_size_in = (__u32)t->tmpl.len, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
 		    .repeat = frames, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
@@ -256,14 +291,16 @@ static int txgen_opts(struct txgen *t, int argc, char **argv)
 
 /*
  * Sends frames out of ifname (to its veth peer) for about --seconds, from each source in
- * the file in turn, as one long call after a short calibration. Prints one line:
- * "frames=N ns=N calib_fps=N".
+ * the file in turn, as one long call after a calibration call. Prints one line of key=value:
+ * frames and ns of the long call, calib_frames sent before it, and the system and softirq
+ * time of this CPU during the long call.
  */
 int do_txgen(int argc, char **argv)
 {
 	struct txgen t = {};
+	struct cpu_times c0 = {}, c1 = {};
 	__u64 ns = 0, cal_ns = 0, frames;
-	int err;
+	int err, cpu;
 
 	err = txgen_opts(&t, argc, argv);
 	if (err)
@@ -276,10 +313,21 @@ int do_txgen(int argc, char **argv)
 	frames = (__u64)(t.seconds * CALIBRATE_FRAMES * 1e9 / (double)(cal_ns ? cal_ns : 1));
 	frames = frames < CALIBRATE_FRAMES ? CALIBRATE_FRAMES : frames;
 	frames = frames > UINT32_MAX ? UINT32_MAX : frames;
-	err = txgen_run(&t, (__u32)frames, &ns);
+	/* Pinned by the caller (taskset), so the receive softirq runs on this CPU too. */
+	cpu = sched_getcpu();
+	err = cpu_times_read(cpu, &c0);
 	if (!err)
-		printf("frames=%llu ns=%llu calib_fps=%.0f addrs=%u\n", (unsigned long long)frames,
-		       (unsigned long long)ns, CALIBRATE_FRAMES * 1e9 / (double)cal_ns, t.n);
+		err = txgen_run(&t, (__u32)frames, &ns);
+	if (!err && sched_getcpu() != cpu)
+		err = -EAGAIN; /* migrated: the CPU times would be someone else's */
+	if (!err)
+		err = cpu_times_read(cpu, &c1);
+	if (!err)
+		printf("frames=%llu ns=%llu calib_frames=%u cpu=%d system_ns=%llu softirq_ns=%llu "
+		       "addrs=%u\n",
+		       (unsigned long long)frames, (unsigned long long)ns, CALIBRATE_FRAMES, cpu,
+		       (unsigned long long)(c1.system_ns - c0.system_ns),
+		       (unsigned long long)(c1.softirq_ns - c0.softirq_ns), t.n);
 out:
 	if (err)
 		fprintf(stderr, "xb_bench txgen: %s\n", strerror(-err));

@@ -1,14 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
-/* banctl stats: the per-CPU counters summed, in total and per interface. */
+/*
+ * banctl stats: the per-CPU counters summed, in total and per interface; with --prometheus,
+ * everything the maps know in the Prometheus text exposition format.
+ */
 #include <stdio.h>
 #include <string.h>
 #include "banctl.h"
+#include "xb_metrics.h"
 
 static void counters_json(const struct xb_counters *c)
 {
 	for (size_t i = 0; i < xb_counter_nfields; i++)
 		jsonw_uint_field(json_wtr, xb_counter_fields[i].name,
 				 xb_counter_get(c, &xb_counter_fields[i]));
+}
+
+/*
+ * The kernel's metrics only. xdpband's own (per-source log lines and bans, its start time)
+ * live in the daemon: it writes them, with the kernel's, to its metrics_textfile and serves
+ * them on metrics_listen. They are left out here, so that banctl's output and the daemon's
+ * file never disagree about a series, and a node_exporter reading that file has one source
+ * for each.
+ */
+static int stats_prometheus(void)
+{
+	static struct xb_metrics_kernel k;
+	struct xb_maps maps;
+	int err;
+
+	err = xb_maps_open(&maps, pin_dir, false);
+	if (err)
+		return err;
+	err = xb_metrics_collect(&maps, &k);
+	xb_maps_close(&maps);
+	if (err)
+		return err;
+	err = xb_metrics_write(stdout, &k, NULL);
+	if (err)
+		p_err("cannot write the metrics: %s", strerror(-err));
+	return err;
 }
 
 int do_stats(int argc, char **argv)
@@ -19,10 +49,20 @@ int do_stats(int argc, char **argv)
 	int err;
 
 	if (argc > 1 && (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help"))) {
-		printf("Usage: banctl stats\n"
+		printf("Usage: banctl stats [--prometheus]\n"
 		       "Packet counters of the XDP program, summed over CPUs: in total and per\n"
-		       "interface. Bytes are frame bytes as XDP sees them.\n");
+		       "interface. Bytes are frame bytes as XDP sees them.\n"
+		       "\n"
+		       "  --prometheus  everything the maps know (counters per interface, bans\n"
+		       "                by kind, family and origin, map fill) in the Prometheus\n"
+		       "                text format; xdpband's own metrics are in its\n"
+		       "                metrics_textfile and on metrics_listen\n");
 		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--prometheus")) {
+		if (json_wtr)
+			return usage_err("stats: --prometheus and --json exclude each other");
+		return stats_prometheus();
 	}
 	if (argc > 1)
 		return usage_err("stats: unexpected argument '%s'", argv[1]);

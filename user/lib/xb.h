@@ -217,7 +217,7 @@ void xb_journal_close(struct xb_maps *maps);
 
 /*
  * Rebuilds the maps from state_dir's journal: every ban not yet expired, with its remaining
- * time, age and hit counters, and the allow list. Then compacts the journal. Returns the
+ * time, age and hit counters, and the allow list. Returns the
  * number of bans restored, or -errno.
  */
 int xb_journal_restore(struct xb_maps *maps, const char *state_dir);

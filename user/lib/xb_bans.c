@@ -185,13 +185,13 @@ struct ban_undo {
 	size_t n_old, cap_old;
 };
 
-static void fill_ban(const struct xb_ban_req *r, __u64 now, struct xb_ban *b)
+static void fill_ban(const struct xb_ban_req *r, __u64 now, __s64 now_unix, struct xb_ban *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->added_ns = now;
 	if (r->added_unix) {
 		/* Restored: as old as it was, though never older than this boot. */
-		__s64 age_ns = (xb_boot_to_unix(now) - r->added_unix) * 1000000000LL;
+		__s64 age_ns = (now_unix - r->added_unix) * 1000000000LL;
 
 		b->added_ns = age_ns > 0 && (__u64)age_ns < now ? now - (__u64)age_ns : 1;
 	}
@@ -395,6 +395,7 @@ int xb_bans_add(struct xb_maps *maps, const struct xb_ban_req *reqs, size_t n, s
 	struct xb_ban *vals = NULL;
 	size_t *idx = NULL;
 	__u64 now = xb_now_boot_ns();
+	__s64 now_unix = xb_boot_to_unix(now);
 	int err = 0;
 
 	u.is_new = calloc(n + 1, 1);
@@ -412,7 +413,7 @@ int xb_bans_add(struct xb_maps *maps, const struct xb_ban_req *reqs, size_t n, s
 			if (ban_map_of(&reqs[i].pfx) != (enum xb_map_id)id)
 				continue;
 			make_key(id, &reqs[i].pfx, &keys[m]);
-			fill_ban(&reqs[i], now, &vals[m]);
+			fill_ban(&reqs[i], now, now_unix, &vals[m]);
 			idx[m++] = i;
 		}
 		if (!m)
