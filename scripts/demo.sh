@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make demo`: a bot pings a server, banctl bans the bot, the server's XDP program drops its
-# pings, the counters show it, the ban is lifted. All inside throw-away network namespaces
-# (bot 10.11.1.1 <-veth-> server 10.11.1.2) and a private bpffs, removed on any exit.
-# Exits non-zero if anything does not happen as narrated. Run as root.
+# `make demo`: a bot hammers a server's login page; the web log's lines ban it through
+# xdpband (a fail2ban-style regex source); the server's XDP program drops its packets and
+# logs them like iptables LOG; the counters show it; the ban is lifted. All inside
+# throw-away network namespaces (bot 10.11.1.1 <-veth-> server 10.11.1.2), a private bpffs
+# and a temporary state dir, removed on any exit. Exits non-zero if anything does not happen
+# as narrated. Run as root.
 #
-# Env: BANCTL (default build/banctl next to this script's repo).
+# Env: BANCTL (default build/banctl next to this script's repo), XDPBAND (next to BANCTL).
 
 set -u
 
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 BANCTL=${BANCTL:-$top/build/banctl}
+XDPBAND=${XDPBAND:-$(dirname "$BANCTL")/xdpband}
 PYTHON=/usr/bin/python3
 
 die()
@@ -22,6 +25,7 @@ die()
 
 [[ $EUID -eq 0 ]] || die "run me as root (namespaces, XDP and bpffs need it)"
 [[ -x $BANCTL ]] || die "$BANCTL not found; run make first"
+[[ -x $XDPBAND ]] || die "$XDPBAND not found; run make first"
 
 # Own network and mount namespaces when possible: nothing here can touch the host's
 # interfaces, and the names and mounts below vanish with us even if we are killed.
@@ -40,9 +44,13 @@ BOT_IP=10.11.1.1
 SRV_IP=10.11.1.2
 PIN_DIR=
 mounted=
+WORK=
+DPID=
 
 cleanup()
 {
+	[[ -n $DPID ]] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	[[ -n $WORK ]] && rm -rf "$WORK"
 	ip netns del "$BOT" 2>/dev/null
 	ip netns del "$SRV" 2>/dev/null
 	[[ -n $mounted ]] && umount "$PIN_DIR"
@@ -104,15 +112,57 @@ for _ in 1 2 3 4 5; do
 	ip netns exec "$BOT" ping -n -q -c 1 -W 1 "$SRV_IP" >/dev/null 2>&1 && break
 done
 
-step "attaching xdpban to the server's interface $IF_SRV"
-srv_banctl load "$IF_SRV" || die "banctl load failed"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/xbd-work-$$.XXXXXX") || die "mktemp"
+ACCESS=$WORK/access.log
+cat >"$WORK/xdpban.conf" <<EOF
+[xdpband]
+interfaces = $IF_SRV
+pin_dir = $PIN_DIR
+state_dir = $WORK/state
+log_file = $WORK/drops.log
+log_syslog = no
+
+[source:wp-login]
+type = regex
+logpath = $ACCESS
+failregex = ^<HOST> - \S+ \[[^]]+\] "POST /wp-login\.php
+maxretry = 3
+findtime = 10m
+bantime = 1h
+EOF
+
+step "starting xdpband on the server: it attaches to $IF_SRV and follows the web log"
+sed -n '/^\[source/,$p' "$WORK/xdpban.conf"
+ip netns exec "$SRV" "$XDPBAND" -f -c "$WORK/xdpban.conf" 2>"$WORK/xdpband.out" &
+DPID=$!
+for _ in $(seq 50); do
+	grep -q 'xdpband: running' "$WORK/xdpband.out" && break
+	sleep 0.1
+done
+grep -q 'xdpband: running' "$WORK/xdpband.out" || die "xdpband did not start: $(cat "$WORK/xdpband.out")"
+sed 's/^/    /' "$WORK/xdpband.out"
 
 step "bot $BOT_IP pings the server"
 bot_ping
 ((REPLIES == 3)) || die "expected 3 replies before the ban, got $REPLIES"
 
-step "banning the bot"
-srv_banctl add "$BOT_IP" --reason demo-bot || die "banctl add failed"
+step "bot $BOT_IP guesses passwords: the web server logs three failed logins"
+for _ in 1 2 3; do
+	line="$BOT_IP - - [$(date '+%d/%b/%Y:%H:%M:%S %z')] \"POST /wp-login.php HTTP/1.1\" 200 4523"
+	echo "    $line"
+	echo "$line" >>"$ACCESS"
+	sleep 0.2
+done
+banned()
+{
+	"$BANCTL" --pin-dir "$PIN_DIR" -j list | grep -q "\"$BOT_IP/32\""
+}
+for _ in $(seq 50); do
+	banned && break
+	sleep 0.1
+done
+banned || die "the log lines banned nothing: $(cat "$WORK/xdpband.out")"
+echo "    banned by xdpband's source wp-login"
 
 step "bot $BOT_IP pings again: XDP drops every packet before the server's stack sees it"
 before=$(total dropped_v4_packets) || die "banctl -j stats failed"
@@ -120,6 +170,11 @@ bot_ping
 ((REPLIES == 0)) || die "expected no reply while banned, got $REPLIES"
 after=$(total dropped_v4_packets) || die "banctl -j stats failed"
 ((after >= before + 3)) || die "dropped_v4_packets went from $before to $after, expected +3"
+
+step "the drop log, as iptables LOG would have written it"
+sleep 0.3
+sed 's/^/    /' "$WORK/drops.log"
+grep -q "Denied ICMP: .*SRC=$BOT_IP " "$WORK/drops.log" || die "no drop log line"
 
 step "the ban list, with the ban's own hit counters"
 srv_banctl list || die "banctl list failed"
@@ -135,6 +190,8 @@ bot_ping
 ((REPLIES > 0)) || die "expected replies after the ban was lifted, got none"
 
 step "cleaning up"
+kill "$DPID" && wait "$DPID"
+DPID=
 srv_banctl unload --all || die "banctl unload --all failed"
 cleanup
 echo
