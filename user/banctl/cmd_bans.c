@@ -534,8 +534,7 @@ static int write_saved(FILE *f, const struct xb_ban_entry *e, size_t n)
 	char text[XB_PREFIX_STRLEN];
 	time_t t = time(NULL);
 
-	fprintf(f, "# xdpban bans, saved %s# PREFIX [timeout SECONDS] [reason TEXT]\n",
-		ctime(&t));
+	fprintf(f, "# xdpban bans, saved %s# PREFIX [timeout SECONDS] [reason TEXT]\n", ctime(&t));
 	for (size_t i = 0; i < n; i++) {
 		const struct xb_ban *b = &e[i].ban;
 
@@ -566,7 +565,8 @@ int do_save(int argc, char **argv)
 	if (argc != 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
 		printf("Usage: banctl save FILE|-\n"
 		       "Write every live ban, one per line with its remaining time and reason, in\n"
-		       "the format 'banctl add -' and 'banctl restore' read. Written atomically.\n");
+		       "the format 'banctl add -' and 'banctl restore' read. Written "
+		       "atomically.\n");
 		return argc == 2 ? 0 : -EUSAGE;
 	}
 	err = xb_maps_open(&maps, pin_dir, false);
@@ -617,7 +617,8 @@ int do_restore(int argc, char **argv)
 
 	if (argc != 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
 		printf("Usage: banctl restore FILE|-\n"
-		       "Ban every prefix FILE lists (as written by 'banctl save'), all or nothing.\n");
+		       "Ban every prefix FILE lists (as written by 'banctl save'), all or "
+		       "nothing.\n");
 		return argc == 2 ? 0 : -EUSAGE;
 	}
 	f = strcmp(argv[1], "-") ? fopen(argv[1], "re") : stdin;

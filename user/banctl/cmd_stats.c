@@ -46,6 +46,7 @@ int do_stats(int argc, char **argv)
 	struct xb_counters total = {}, per[XB_MAX_IFACES];
 	struct xb_iface ifc[XB_MAX_IFACES];
 	struct xb_maps maps;
+	bool prometheus = false;
 	int err;
 
 	if (argc > 1 && (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help"))) {
@@ -59,13 +60,15 @@ int do_stats(int argc, char **argv)
 		       "                metrics_textfile and on metrics_listen\n");
 		return 0;
 	}
-	if (argc == 2 && !strcmp(argv[1], "--prometheus")) {
-		if (json_wtr)
-			return usage_err("stats: --prometheus and --json exclude each other");
-		return stats_prometheus();
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--prometheus"))
+			return usage_err("stats: unexpected argument '%s'", argv[i]);
+		prometheus = true;
 	}
-	if (argc > 1)
-		return usage_err("stats: unexpected argument '%s'", argv[1]);
+	if (prometheus && json_wtr)
+		return usage_err("stats: --prometheus and --json exclude each other");
+	if (prometheus)
+		return stats_prometheus();
 	err = xb_maps_open(&maps, pin_dir, false);
 	if (err)
 		return err;

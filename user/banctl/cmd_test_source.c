@@ -50,8 +50,8 @@ static void count_addr(const struct xb_prefix *a)
 	rep.addrs[rep.n_addrs++].hits = 1;
 }
 
-static void on_decision(struct xbd_source *src, enum xb_decision d,
-			const struct xb_line_event *ev, const struct xb_ban_req *req)
+static void on_decision(struct xbd_source *src, enum xb_decision d, const struct xb_line_event *ev,
+			const struct xb_ban_req *req)
 {
 	(void)src;
 	if (d == XB_DEC_NONE || d == XB_DEC_IGNORED)

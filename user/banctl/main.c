@@ -115,7 +115,8 @@ static void usage(FILE *f)
 		"  --pin-dir DIR  bpffs directory of the maps and links (env %s,\n"
 		"                 default %s)\n"
 		"  --state-dir DIR  the daemon's state dir, whose ban journal writers append to\n"
-		"                 (env XDPBAN_STATE_DIR, default /var/lib/xdpban; skipped if absent)\n"
+		"                 (env XDPBAN_STATE_DIR, default /var/lib/xdpban; skipped if "
+		"absent)\n"
 		"  -j, --json     JSON output: one document on stdout\n"
 		"  -p, --pretty   pretty-printed JSON (implies -j)\n"
 		"  -v, --verbose  more messages (libbpf's among them)\n"
@@ -154,7 +155,8 @@ static const struct cmd *cmd_select(const char *name)
 static int check_caps(const struct cmd *cmd, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "help") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+		if (!strcmp(argv[i], "help") || !strcmp(argv[i], "--help") ||
+		    !strcmp(argv[i], "-h"))
 			return 0;
 	}
 	if (cmd->func == do_test_source)
@@ -174,11 +176,15 @@ static int exit_status(int err)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "pin-dir", required_argument, NULL, 'P' }, { "json", no_argument, NULL, 'j' },
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "state-dir", required_argument, NULL, 'S' },
-		{ "pretty", no_argument, NULL, 'p' },	     { "verbose", no_argument, NULL, 'v' },
-		{ "debug", no_argument, NULL, 'd' },	     { "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },	     { 0 },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	const struct cmd *cmd;
 	bool pretty = false;

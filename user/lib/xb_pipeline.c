@@ -45,7 +45,7 @@ const char *xb_decision_name(enum xb_decision d)
 		[XB_DEC_NONE] = "none",	      [XB_DEC_COUNTED] = "counted",
 		[XB_DEC_BANNED] = "banned",   [XB_DEC_UNBANNED] = "unbanned",
 		[XB_DEC_IGNORED] = "ignored", [XB_DEC_DRYRUN] = "dryrun",
-		[XB_DEC_ERROR] = "error",	[XB_DEC_CAPPED] = "capped",
+		[XB_DEC_ERROR] = "error",     [XB_DEC_CAPPED] = "capped",
 	};
 
 	return d <= XB_DEC_CAPPED ? names[d] : "unknown";

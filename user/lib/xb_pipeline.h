@@ -80,5 +80,4 @@ int xb_pipeline_save(struct xb_pipeline *p, const char *path);
 int xb_pipeline_load(struct xb_pipeline *p, const char *path);
 bool xb_pipeline_dirty(const struct xb_pipeline *p);
 
-
 #endif /* XB_PIPELINE_H */
