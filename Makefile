@@ -103,7 +103,8 @@ check: all
 	$(call msg,CPPCHECK,user)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem $(INCLUDES) -Iuser/banctl \
-		user/lib user/banctl
+		-Iuser/xdpband '-DLIBBPF_OPTS(T,N,...)=struct T N = { .sz = sizeof(struct T), __VA_ARGS__ }' \
+		user/lib user/banctl user/xdpband
 	$(call msg,SANITIZE,$(OUTPUT)/asan)
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan CC=clang \
 		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \

@@ -309,7 +309,7 @@ static enum xb_decision on_fail(struct xb_pipeline *p, struct xb_maps *maps,
 enum xb_decision xb_pipeline_feed(struct xb_pipeline *p, struct xb_maps *maps,
 				  const struct xb_line_event *ev, __s64 now, struct xb_ban_req *req)
 {
-	struct xb_ban_req local;
+	struct xb_ban_req local = { .timeout_s = 0 };
 	struct xb_ban_req *r = req ? req : &local;
 	__s64 when = ev->when ? ev->when : now;
 
