@@ -226,7 +226,8 @@ int do_log(int argc, char **argv)
 	if (follow && json_wtr)
 		return usage_err("log: -f and -j do not go together (JSON is one document)");
 	err = xbd_config_load(path, &cfg, msg, sizeof(msg));
-	if (err == -ENOENT && path == (const char *)XBD_CONFIG_PATH) {
+	if (err == -ENOENT && !strcmp(path, XBD_CONFIG_PATH)) {
+		/* No configuration at all: the defaults say where to look. */
 		xbd_config_defaults(&cfg);
 	} else if (err) {
 		p_err("%s", msg);
