@@ -15,7 +15,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 INCLUDES := -I$(OUTPUT) -Imaps -Iuser/lib
 ALL_CFLAGS := -std=gnu11 $(WARN) $(INCLUDES) -DXDPBAN_VERSION='"$(VERSION)"' $(CFLAGS)
-LDLIBS := -lbpf -lelf -lz -linih -lpcre2-8
+LDLIBS := -lbpf -lelf -lz -linih -lpcre2-8 -lsqlite3 -lhiredis -lcrypto -lmicrohttpd
 
 BPF_SRC := bpf/xdpban.bpf.c
 LIB_SRC := $(wildcard user/lib/*.c)
@@ -43,7 +43,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all test check clean vmlinux demo bench install man
+.PHONY: all test check clean vmlinux demo bench install man asan-xdpband
 
 all: $(OUTPUT)/banctl $(OUTPUT)/xdpband $(OUTPUT)/test_progs
 
@@ -90,7 +90,14 @@ $(OUTPUT):
 
 # Unit tests (test_progs, BPF_PROG_TEST_RUN) then end-to-end tests (netns + veth);
 # the last line is the combined "N passed, N failed".
-test: all
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# xdpband under ASan/UBSan/LSan, for the soak test.
+asan-xdpband:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan CC=clang CFLAGS='$(ASAN_FLAGS)' \
+		LDLIBS='$(LDLIBS) -fsanitize=address,undefined' $(OUTPUT)/asan/xdpband
+
+test: all asan-xdpband
 	$(Q)selftests/run.sh
 
 # Style, static analysis, and the unit tests again under ASan/UBSan.
@@ -107,7 +114,7 @@ check: all
 		user/lib user/banctl user/xdpband
 	$(call msg,SANITIZE,$(OUTPUT)/asan)
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan CC=clang \
-		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		CFLAGS='$(ASAN_FLAGS)' \
 		LDLIBS='$(LDLIBS) -fsanitize=address,undefined' $(OUTPUT)/asan/banctl \
 		$(OUTPUT)/asan/xdpband $(OUTPUT)/asan/test_progs
 	$(Q)$(OUTPUT)/asan/test_progs

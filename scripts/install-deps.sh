@@ -8,9 +8,10 @@ PKGS=(
 	# build
 	make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 	# libraries of the daemon
-	libinih-dev libpcre2-dev
+	libinih-dev libpcre2-dev libsqlite3-dev libhiredis-dev libssl-dev libmicrohttpd-dev
 	# the real programs the sources read, tested against; the peers of the benchmarks
-	fail2ban spamd spamc nftables ipset iptables
+	fail2ban spamd spamc nftables ipset iptables redis-server
+	prometheus prometheus-node-exporter chromium
 	# tests, demo and checks
 	iproute2 iputils-ping procps python3-scapy cppcheck clang-format shellcheck
 	python3-docutils man-db systemd bash-completion

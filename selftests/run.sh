@@ -41,6 +41,7 @@ run() {
 
 run "unit tests (test_progs)" "$top/build/test_progs"
 run "end-to-end tests (netns + veth)" "$top/selftests/e2e/run.sh"
+run "soak, shortened (xdpband under ASan/UBSan/LSan)" "$top/selftests/soak.sh" 20000 5000
 
 echo
 if [ "$skipped" -gt 0 ]; then

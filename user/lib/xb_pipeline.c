@@ -25,7 +25,7 @@ struct tracked {
 	__u8 head;
 	__u32 bans; /* bans of this address by this source so far */
 	__s64 last;
-	__s64 ring[MAX_RETRY_TRACKED];
+	__s64 *ring; /* maxretry failure times, allocated with the entry */
 };
 
 struct xb_pipeline {
@@ -84,6 +84,8 @@ void xb_pipeline_free(struct xb_pipeline *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; p->tab && i < p->cap; i++)
+		free(p->tab[i].ring);
 	free(p->tab);
 	free(p->ignore);
 	free(p);
@@ -107,6 +109,8 @@ static size_t slot_of(const struct xb_pipeline *p, const struct xb_prefix *a)
 /* Deletion in linear probing: re-place the entries of the chain that follows. */
 static void forget(struct xb_pipeline *p, size_t i)
 {
+	free(p->tab[i].ring);
+	p->tab[i].ring = NULL;
 	p->tab[i].used = false;
 	p->used--;
 	for (size_t j = (i + 1) & (p->cap - 1); p->tab[j].used; j = (j + 1) & (p->cap - 1)) {
@@ -148,6 +152,10 @@ static struct tracked *track(struct xb_pipeline *p, const struct xb_prefix *a, _
 		return track(p, a, now);
 	}
 	memset(&p->tab[i], 0, sizeof(p->tab[i]));
+	/* Per entry, sized by maxretry: 8 bytes an address for the common maxretry = 1. */
+	p->tab[i].ring = calloc(p->o.maxretry, sizeof(*p->tab[i].ring));
+	if (!p->tab[i].ring)
+		return NULL;
 	p->tab[i].addr = *a;
 	p->tab[i].used = true;
 	p->used++;
