@@ -28,9 +28,9 @@ LIB_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRC))
 BANCTL_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(BANCTL_SRC))
 XDPBAND_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(XDPBAND_SRC))
 # Shared with banctl: the config (banctl log finds the daemon's files by it), the LOG line
-# format, and the sources (banctl test-source).
+# format, the sources (banctl test-source), and the metrics_listen parser (config.c).
 CONFIG_OBJ := $(OUTPUT)/user/xdpband/config.o $(OUTPUT)/user/xdpband/droplog.o \
-	$(OUTPUT)/user/xdpband/sources.o
+	$(OUTPUT)/user/xdpband/sources.o $(OUTPUT)/user/xdpband/metrics.o
 TEST_OBJ := $(patsubst %.c,$(OUTPUT)/%.o,$(TEST_SRC))
 
 ifeq ($(V),1)

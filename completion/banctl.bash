@@ -74,6 +74,9 @@ _banctl()
 	list)
 		mapfile -t COMPREPLY < <(compgen -W "--sort" -- "$cur")
 		;;
+	stats)
+		mapfile -t COMPREPLY < <(compgen -W "--prometheus" -- "$cur")
+		;;
 	allow)
 		if [[ $prev == allow ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "add del list" -- "$cur")

@@ -12,6 +12,9 @@
 #define XDPBAN_VERSION "unknown"
 #endif
 
+/* Ends the label pairs of sample(): a typed NULL, as variadic arguments want. */
+#define LABELS_END ((const char *)NULL)
+
 /* Entries per kernel batch when counting the exact-ban hash maps. */
 #define COUNT_BATCH 4096
 
@@ -173,8 +176,8 @@ struct family {
 };
 
 /*
- * One sample: fam's name, then label pairs (key, value, ..., NULL), then the value as
- * printed by fmt. Samples of a family must come in one run, which the callers keep.
+ * One sample: fam's name, the label pairs (key, value, ..., LABELS_END; a NULL key ends them
+ * early), then the value, already formatted. A family's samples must come in one run.
  */
 static void sample_v(struct family *fam, const char *value, va_list ap)
 {
@@ -257,24 +260,32 @@ static const struct xb_pkt_bytes *pkt_bytes(const struct xb_counters *c, size_t 
 
 static void write_traffic(FILE *f, const struct xb_metrics_kernel *k)
 {
-	struct family pkts = { f, "xdpban_packets_total", "counter",
-			       "Packets seen by the XDP program, by verdict (dropped by a ban, "
-			       "passed, or passed by the allow list) and address family" };
-	struct family bytes = { f, "xdpban_bytes_total", "counter",
-				"Frame bytes seen by the XDP program, by verdict and address "
-				"family" };
+	struct family pkts = {
+		.f = f,
+		.name = "xdpban_packets_total",
+		.type = "counter",
+		.help = "Packets seen by the XDP program, by verdict (dropped by a ban, "
+			"passed, or passed by the allow list) and address family"
+	};
+	struct family bytes = {
+		.f = f,
+		.name = "xdpban_bytes_total",
+		.type = "counter",
+		.help = "Frame bytes seen by the XDP program, by verdict and address "
+			"family"
+	};
 
 	for (int i = 0; i < XB_MAX_IFACES; i++) {
 		for (size_t t = 0; k->ifaces[i].ifindex && t < N_TRAFFIC; t++)
 			sample(&pkts, pkt_bytes(&k->counters[i], traffic[t].offset)->packets,
 			       "interface", k->ifaces[i].name, "action", traffic[t].action,
-			       "family", traffic[t].family, NULL);
+			       "family", traffic[t].family, LABELS_END);
 	}
 	for (int i = 0; i < XB_MAX_IFACES; i++) {
 		for (size_t t = 0; k->ifaces[i].ifindex && t < N_TRAFFIC; t++)
 			sample(&bytes, pkt_bytes(&k->counters[i], traffic[t].offset)->bytes,
 			       "interface", k->ifaces[i].name, "action", traffic[t].action,
-			       "family", traffic[t].family, NULL);
+			       "family", traffic[t].family, LABELS_END);
 	}
 }
 
@@ -315,7 +326,7 @@ static const struct iface_family iface_families[] = {
 static void write_iface_family(FILE *f, const struct xb_metrics_kernel *k,
 			       const struct iface_family *def)
 {
-	struct family fam = { f, def->name, "counter", def->help };
+	struct family fam = { .f = f, .name = def->name, .type = "counter", .help = def->help };
 
 	for (int i = 0; i < XB_MAX_IFACES; i++) {
 		if (!k->ifaces[i].ifindex)
@@ -325,27 +336,35 @@ static void write_iface_family(FILE *f, const struct xb_metrics_kernel *k,
 						   def->series[s].offset);
 
 			sample(&fam, v, "interface", k->ifaces[i].name, def->label,
-			       def->series[s].value, NULL);
+			       def->series[s].value, LABELS_END);
 		}
 	}
 }
 
 static void write_ifaces(FILE *f, const struct xb_metrics_kernel *k)
 {
-	struct family info = { f, "xdpban_interface_info", "gauge",
-			       "Interfaces the XDP program is attached to, with the XDP mode" };
-	struct family at = { f, "xdpban_interface_attach_time_seconds", "gauge",
-			     "When the program was attached to the interface, in unix seconds" };
+	struct family info = {
+		.f = f,
+		.name = "xdpban_interface_info",
+		.type = "gauge",
+		.help = "Interfaces the XDP program is attached to, with the XDP mode"
+	};
+	struct family at = {
+		.f = f,
+		.name = "xdpban_interface_attach_time_seconds",
+		.type = "gauge",
+		.help = "When the program was attached to the interface, in unix seconds"
+	};
 
 	for (int i = 0; i < XB_MAX_IFACES; i++) {
 		if (k->ifaces[i].ifindex)
 			sample(&info, 1, "interface", k->ifaces[i].name, "mode",
-			       xb_mode_name((enum xb_xdp_mode)k->ifaces[i].mode), NULL);
+			       xb_mode_name((enum xb_xdp_mode)k->ifaces[i].mode), LABELS_END);
 	}
 	for (int i = 0; i < XB_MAX_IFACES; i++) {
 		if (k->ifaces[i].ifindex)
 			sample(&at, k->ifaces[i].attached_at, "interface", k->ifaces[i].name,
-			       NULL);
+			       LABELS_END);
 	}
 }
 
@@ -353,39 +372,53 @@ static void write_bans(FILE *f, const struct xb_metrics_kernel *k)
 {
 	static const char *const kinds[__XB_KIND_MAX] = { "exact", "prefix" };
 	static const char *const fams[2] = { "v4", "v6" };
-	struct family bans = { f, "xdpban_bans", "gauge",
-			       "Bans in force, by kind (exact address or prefix) and address "
-			       "family" };
-	struct family origin = { f, "xdpban_bans_by_origin", "gauge",
-				 "Bans in force, by who made them" };
-	struct family expired = { f, "xdpban_bans_past_expiry", "gauge",
-				  "Bans past their expiry still in the maps (no longer enforced), "
-				  "waiting for removal" };
+	struct family bans = {
+		.f = f,
+		.name = "xdpban_bans",
+		.type = "gauge",
+		.help = "Bans in force, by kind (exact address or prefix) and address "
+			"family"
+	};
+	struct family origin = { .f = f,
+				 .name = "xdpban_bans_by_origin",
+				 .type = "gauge",
+				 .help = "Bans in force, by who made them" };
+	struct family expired = {
+		.f = f,
+		.name = "xdpban_bans_past_expiry",
+		.type = "gauge",
+		.help = "Bans past their expiry still in the maps (no longer enforced), "
+			"waiting for removal"
+	};
 
 	for (int kind = 0; kind < __XB_KIND_MAX; kind++) {
 		for (int fam = 0; fam < 2; fam++)
 			sample(&bans, k->bans[kind][fam], "kind", kinds[kind], "family", fams[fam],
-			       NULL);
+			       LABELS_END);
 	}
 	for (int o = 0; o <= __XB_ORIGIN_MAX; o++) {
 		/* Unknown origins only appear when some ban has one. */
 		if (o < __XB_ORIGIN_MAX || k->bans_origin[o])
-			sample(&origin, k->bans_origin[o], "origin", origin_label(o), NULL);
+			sample(&origin, k->bans_origin[o], "origin", origin_label(o), LABELS_END);
 	}
-	sample(&expired, k->bans_expired, NULL);
+	sample(&expired, k->bans_expired, LABELS_END);
 }
 
 static void write_map_fill(FILE *f, const struct xb_metrics_kernel *k)
 {
-	struct family entries = { f, "xdpban_map_entries", "gauge",
-				  "Entries in the ban and allow maps" };
-	struct family cap = { f, "xdpban_map_max_entries", "gauge",
-			      "Capacity of the ban and allow maps" };
+	struct family entries = { .f = f,
+				  .name = "xdpban_map_entries",
+				  .type = "gauge",
+				  .help = "Entries in the ban and allow maps" };
+	struct family cap = { .f = f,
+			      .name = "xdpban_map_max_entries",
+			      .type = "gauge",
+			      .help = "Capacity of the ban and allow maps" };
 
 	for (int id = XB_BAN_V4; id <= XB_ALLOW_V6; id++)
-		sample(&entries, k->entries[id], "map", xb_map_names[id], NULL);
+		sample(&entries, k->entries[id], "map", xb_map_names[id], LABELS_END);
 	for (int id = XB_BAN_V4; id <= XB_ALLOW_V6; id++)
-		sample(&cap, k->max_entries[id], "map", xb_map_names[id], NULL);
+		sample(&cap, k->max_entries[id], "map", xb_map_names[id], LABELS_END);
 }
 
 /* The daemon's per-source counters: one family per field. */
@@ -400,15 +433,15 @@ struct source_family {
 
 static const struct source_family source_families[] = {
 	{ "xdpban_bans_added_total", "Bans a log source made", SRC(bans_added), NULL },
-	{ "xdpban_bans_removed_total", "Bans a log source lifted (unban events)",
-	  SRC(bans_removed), NULL },
+	{ "xdpban_bans_removed_total", "Bans a log source lifted (unban events)", SRC(bans_removed),
+	  NULL },
 	{ "xdpban_ban_errors_total", "Bans a log source decided that the maps refused",
 	  SRC(ban_errors), NULL },
 	{ "xdpban_log_lines_read_total", "Lines a log source read and parsed", SRC(lines_read),
 	  NULL },
 	{ "xdpban_log_lines_matched_total", "Lines that named an address (failure, ban or unban)",
 	  SRC(lines_matched), NULL },
-	{ "xdpban_log_lines_ignored_total", "Lines recognised and deliberately passed over",
+	{ "xdpban_log_lines_ignored_total", "Lines a pattern matched but an ignoreregex excluded",
 	  SRC(lines_ignored), NULL },
 	{ "xdpban_log_lines_missed_total", "Lines that matched no pattern", SRC(lines_missed),
 	  NULL },
@@ -425,46 +458,56 @@ static const struct source_family source_families[] = {
 
 static void write_sources(FILE *f, const struct xb_metrics_daemon *d)
 {
-	struct family fam = { f };
+	struct family fam = { .f = f };
 
 	for (size_t i = 0; i < N_SOURCE_FAMILIES; i++) {
 		const struct source_family *def = &source_families[i];
 
 		/* A nameless entry continues the family before it (skipped lines). */
 		if (def->name)
-			fam = (struct family){ f, def->name, "counter", def->help, false };
+			fam = (struct family){
+				.f = f, .name = def->name, .type = "counter", .help = def->help
+			};
 		for (size_t s = 0; s < d->n_sources; s++) {
 			__u64 v = *(const __u64 *)((const char *)&d->sources[s] + def->offset);
 
 			sample(&fam, v, "source", d->sources[s].name ? d->sources[s].name : "",
-			       def->reason ? "reason" : NULL, def->reason, NULL);
+			       def->reason ? "reason" : NULL, def->reason, LABELS_END);
 		}
 	}
 }
 
 static void write_daemon(FILE *f, const struct xb_metrics_daemon *d)
 {
-	struct family start = { f, "xdpban_daemon_start_time_seconds", "gauge",
-				"When xdpband started, in unix seconds" };
-	struct family expired = { f, "xdpban_bans_expired_total", "counter",
-				  "Bans xdpband removed past their expiry, by who made them" };
+	struct family start = { .f = f,
+				.name = "xdpban_daemon_start_time_seconds",
+				.type = "gauge",
+				.help = "When xdpband started, in unix seconds" };
+	struct family expired = {
+		.f = f,
+		.name = "xdpban_bans_expired_total",
+		.type = "counter",
+		.help = "Bans xdpband removed past their expiry, by who made them"
+	};
 
-	sample_signed(&start, d->start_time, NULL);
+	sample_signed(&start, d->start_time, LABELS_END);
 	for (int o = 0; o <= __XB_ORIGIN_MAX; o++) {
 		if (o < __XB_ORIGIN_MAX || d->expired[o])
-			sample(&expired, d->expired[o], "origin", origin_label(o), NULL);
+			sample(&expired, d->expired[o], "origin", origin_label(o), LABELS_END);
 	}
 	write_sources(f, d);
 }
 
 int xb_metrics_write(FILE *f, const struct xb_metrics_kernel *k, const struct xb_metrics_daemon *d)
 {
-	struct family build = { f, "xdpban_build_info", "gauge",
-				"The xdpban version and map layout, as labels; always 1" };
+	struct family build = { .f = f,
+				.name = "xdpban_build_info",
+				.type = "gauge",
+				.help = "The xdpban version and map layout, as labels; always 1" };
 	char layout[12];
 
 	snprintf(layout, sizeof(layout), "%d", XB_LAYOUT_VERSION);
-	sample(&build, 1, "version", XDPBAN_VERSION, "layout", layout, NULL);
+	sample(&build, 1, "version", XDPBAN_VERSION, "layout", layout, LABELS_END);
 	write_traffic(f, k);
 	for (size_t i = 0; i < sizeof(iface_families) / sizeof(iface_families[0]); i++)
 		write_iface_family(f, k, &iface_families[i]);

@@ -42,7 +42,7 @@ struct xb_metrics_source {
 	const char *name;
 	__u64 lines_read; /* handed to the parser */
 	__u64 lines_matched; /* named an address (failure, ban or unban) */
-	__u64 lines_ignored; /* recognised and deliberately passed over */
+	__u64 lines_ignored; /* matched, but an ignoreregex matched too */
 	__u64 lines_missed; /* matched no pattern */
 	__u64 lines_too_long; /* skipped before parsing: over the line limit */
 	__u64 lines_binary; /* skipped before parsing: NUL bytes or invalid UTF-8 */

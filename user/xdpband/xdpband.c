@@ -21,6 +21,7 @@
 #include "config.h"
 #include "droplog.h"
 #include "sources.h"
+#include "metrics.h"
 
 #ifndef XDPBAN_VERSION
 #define XDPBAN_VERSION "0.1.0"
@@ -136,7 +137,7 @@ static void on_expired(const struct xb_ban_entry *e, void *ctx)
 {
 	char text[XB_PREFIX_STRLEN];
 
-	(void)ctx;
+	xbd_metrics_expired(ctx, e);
 	xb_prefix_format(&e->pfx, text, sizeof(text));
 	fprintf(stderr, "xdpband: ban %s expired (%s), removed after %llu packets\n", text,
 		e->ban.reason[0] ? e->ban.reason : "no reason", (unsigned long long)e->ban.packets);
@@ -151,7 +152,19 @@ struct daemon {
 	size_t n_src;
 	int pid_fd;
 	int epoll_fd;
+	struct xbd_metrics *metrics;
 };
+
+static int metrics_start(struct daemon *d)
+{
+	struct xbd_metrics_opts mo = {
+		.textfile = d->cfg.metrics_textfile,
+		.interval_s = d->cfg.metrics_interval_s,
+		.listen = d->cfg.metrics_listen,
+	};
+
+	return xbd_metrics_start(&d->metrics, &mo, &d->maps);
+}
 
 /* One epoll set: the ring buffer's own epoll fd and every source's inotify fd. */
 static int watch_all(struct daemon *d)
@@ -234,6 +247,9 @@ static int start(struct daemon *d)
 	err = xbd_sources_open(d->src, d->n_src, d->cfg.state_dir, &d->maps);
 	if (err)
 		return err;
+	err = metrics_start(d);
+	if (err)
+		return err;
 	return watch_all(d);
 }
 
@@ -261,6 +277,7 @@ static void do_reload(struct daemon *d, const char *path, const char *pin_dir)
 	}
 	/* The old sources saved their positions; the new ones continue from there. */
 	xbd_sources_poll(d->src, d->n_src, true);
+	xbd_metrics_retire(d->metrics, d->src, d->n_src);
 	xbd_sources_free(d->src, d->n_src);
 	d->src = src;
 	d->n_src = n_src;
@@ -273,6 +290,8 @@ static void do_reload(struct daemon *d, const char *path, const char *pin_dir)
 	droplog_reopen(&d->dl, &d->cfg);
 	if (xbd_sources_open(d->src, d->n_src, d->cfg.state_dir, &d->maps) || watch_all(d))
 		fprintf(stderr, "xdpband: reload: some sources could not be opened\n");
+	if (metrics_start(d))
+		fprintf(stderr, "xdpband: reload: metrics are not fully served\n");
 	fprintf(stderr, "xdpband: configuration reloaded from %s\n", path);
 	return;
 refuse:
@@ -299,8 +318,9 @@ static int run(struct daemon *d, const char *path, const char *pin_dir)
 			reload = 0;
 			do_reload(d, path, pin_dir);
 		}
+		xbd_metrics_tick(d->metrics, d->src, d->n_src);
 		if (time(NULL) >= next_sweep) {
-			xb_bans_expire(&d->maps, on_expired, NULL);
+			xb_bans_expire(&d->maps, on_expired, d->metrics);
 			next_sweep = time(NULL) + (time_t)d->cfg.expire_interval_s;
 		}
 	}
@@ -396,6 +416,7 @@ int main(int argc, char **argv)
 		err = run(&d, path, pin_dir);
 	}
 	xbd_sources_poll(d.src, d.n_src, true);
+	xbd_metrics_stop(d.metrics, d.src, d.n_src);
 	xbd_sources_free(d.src, d.n_src);
 	/* Hit counters live only in the maps: keep them for the next boot. */
 	if (d.maps.journal)
