@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "test_progs.h"
 #include "config.h"
+#include "metrics.h"
 
 #define EXAMPLE "doc/xdpban.conf.example"
 
@@ -79,6 +80,10 @@ static void check_defaults(const struct xbd_config *cfg, const char *what)
 	ASSERT_STREQ(cfg->state_dir, XBD_STATE_DIR_DEFAULT, name);
 	ASSERT_STREQ(cfg->pin_dir, XB_PIN_DIR_DEFAULT, name);
 	ASSERT_EQ(cfg->expire_interval_s, XBD_EXPIRE_DEFAULT_S, name);
+	snprintf(name, sizeof(name), "%s: metrics", what);
+	ASSERT_STREQ(cfg->metrics_textfile, "", name);
+	ASSERT_EQ(cfg->metrics_interval_s, XBD_METRICS_INTERVAL_DEFAULT_S, name);
+	ASSERT_STREQ(cfg->metrics_listen, "", name);
 	snprintf(name, sizeof(name), "%s: sources", what);
 	ASSERT_EQ(cfg->n_sources, 0, name);
 	ASSERT_NULL(cfg->sources, name);
@@ -130,7 +135,10 @@ static const char full_conf[] = "[xdpband]\n"
 				"syslog_level = warning\n"
 				"expire_interval = 1m\n"
 				"pin_dir = /sys/fs/bpf/xdpban-test\n"
-				"ignoreip = 192.0.2.0/24, 2001:db8::1 ::ffff:198.51.100.7\n";
+				"ignoreip = 192.0.2.0/24, 2001:db8::1 ::ffff:198.51.100.7\n"
+				"metrics_textfile = /var/lib/node-exporter/xdpban.prom\n"
+				"metrics_interval = 30s\n"
+				"metrics_listen = [::1]:9641\n";
 
 static void test_full(void)
 {
@@ -165,6 +173,10 @@ static void test_full(void)
 		ASSERT_EQ(cfg.ignoreip[0].len, 24, "ignoreip /24");
 		ASSERT_EQ(cfg.ignoreip[2].family, 4, "mapped address is IPv4");
 	}
+	ASSERT_STREQ(cfg.metrics_textfile, "/var/lib/node-exporter/xdpban.prom",
+		     "metrics_textfile");
+	ASSERT_EQ(cfg.metrics_interval_s, 30, "metrics_interval");
+	ASSERT_STREQ(cfg.metrics_listen, "[::1]:9641", "metrics_listen");
 	/* The file lists the keys in enum order from line 2. */
 	for (int k = 0; k < __XBD_KEY_MAX; k++)
 		ASSERT_EQ(cfg.line[k], k + 2, xbd_key_names[k]);
@@ -257,6 +269,13 @@ static const struct bad_case bad_cases[] = {
 	{ "[xdpband]\nlog_file = drops.log\n", 2, "log_file: 'drops.log' is not an absolute path" },
 	{ "[xdpband]\npin_dir = sys/fs/bpf\n", 2, "pin_dir: 'sys/fs/bpf' is not an absolute path" },
 	{ "[xdpband]\nlog_syslog = maybe\n", 2, "log_syslog: bad boolean 'maybe'" },
+	{ "[xdpband]\nmetrics_textfile = xdpban.prom\n", 2,
+	  "metrics_textfile: 'xdpban.prom' is not an absolute path" },
+	{ "[xdpband]\nmetrics_interval = 0s\n", 2, "metrics_interval: '0s' is out of range" },
+	{ "[xdpband]\nmetrics_listen = ::1:9641\n", 2, "metrics_listen: bad address '::1:9641'" },
+	{ "[xdpband]\nmetrics_listen = 127.0.0.1\n", 2, "metrics_listen: bad address" },
+	{ "[xdpband]\nmetrics_listen = 127.0.0.1:65536\n", 2, "metrics_listen: bad address" },
+	{ "[xdpband]\nmetrics_listen = example.com:80\n", 2, "metrics_listen: bad address" },
 	{ "[xdpband]\nsyslog_facility = local8\n", 2,
 	  "syslog_facility: unknown facility 'local8'" },
 	{ "[xdpband]\nsyslog_level = 8\n", 2, "syslog_level: unknown level '8'" },

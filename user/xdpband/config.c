@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <ini.h>
 #include "config.h"
+#include "metrics.h"
 
 _Static_assert(XBD_PIN_DIR_LEN == sizeof(((struct xb_maps *)0)->pin_dir),
 	       "pin_dir must fit struct xb_maps");
@@ -48,6 +49,9 @@ const char *const xbd_key_names[__XBD_KEY_MAX] = {
 	[XBD_KEY_EXPIRE_INTERVAL] = "expire_interval",
 	[XBD_KEY_PIN_DIR] = "pin_dir",
 	[XBD_KEY_IGNOREIP] = "ignoreip",
+	[XBD_KEY_METRICS_TEXTFILE] = "metrics_textfile",
+	[XBD_KEY_METRICS_INTERVAL] = "metrics_interval",
+	[XBD_KEY_METRICS_LISTEN] = "metrics_listen",
 };
 
 /* The seed's iptables LOG prefixes, by enum xb_log_class. */
@@ -86,7 +90,7 @@ static const struct name_val bools[] = {
 	{ "no", 0 },  { "false", 0 }, { "off", 0 }, { "0", 0 },
 };
 
-enum section { SECT_NONE, SECT_MAIN, SECT_SOURCE };
+enum section { SECT_NONE, SECT_MAIN, SECT_SOURCE, SECT_FLEET };
 
 struct parse_state {
 	struct xbd_config *cfg;
@@ -361,6 +365,20 @@ static int parse_interval(struct parse_state *st, const char *v, __u64 *seconds)
 	return 0;
 }
 
+static int parse_listen(struct parse_state *st, const char *v, char *out, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (*v && xbd_metrics_parse_listen(v, &ss, &len))
+		return bad(st, "bad address '%s'; use PORT (loopback), ADDR:PORT or [ADDR6]:PORT",
+			   v);
+	if (strlen(v) >= size)
+		return bad(st, "address is longer than %zu bytes", size - 1);
+	strcpy(out, v);
+	return 0;
+}
+
 /* Space- or comma-separated addresses and prefixes, as fail2ban's ignoreip. */
 int xbd_parse_prefix_list(const char *v, struct xb_prefix *out, size_t max, size_t *n,
 			  char *bad_item, size_t bad_size)
@@ -442,6 +460,13 @@ static int parse_value(struct parse_state *st, enum xbd_key key, const char *v)
 		return parse_path(st, v, cfg->pin_dir, sizeof(cfg->pin_dir), false);
 	case XBD_KEY_IGNOREIP:
 		return parse_ignoreip(st, v);
+	case XBD_KEY_METRICS_TEXTFILE:
+		return parse_path(st, v, cfg->metrics_textfile, sizeof(cfg->metrics_textfile),
+				  true);
+	case XBD_KEY_METRICS_INTERVAL:
+		return parse_interval(st, v, &cfg->metrics_interval_s);
+	case XBD_KEY_METRICS_LISTEN:
+		return parse_listen(st, v, cfg->metrics_listen, sizeof(cfg->metrics_listen));
 	case __XBD_KEY_MAX:
 		break;
 	}
@@ -464,6 +489,257 @@ static int set_key(struct parse_state *st, const char *name, const char *value)
 	cfg->line[k] = st->line;
 	st->key = xbd_key_names[k];
 	return parse_value(st, (enum xbd_key)k, value);
+}
+
+/* ---- [fleet] ---- */
+
+const char *const xbd_fleet_key_names[__XBD_FLEET_KEY_MAX] = {
+	[XBD_FLEET_KEY_REDIS] = "redis",
+	[XBD_FLEET_KEY_PASSWORD] = "password",
+	[XBD_FLEET_KEY_TLS] = "tls",
+	[XBD_FLEET_KEY_NODE] = "node",
+	[XBD_FLEET_KEY_KEY_FILE] = "key_file",
+	[XBD_FLEET_KEY_PUBLISH] = "publish",
+	[XBD_FLEET_KEY_APPLY] = "apply",
+	[XBD_FLEET_KEY_STREAM] = "stream",
+	[XBD_FLEET_KEY_MAXAGE] = "maxage",
+	[XBD_FLEET_KEY_MAX_BANS_PER_MIN] = "max_bans_per_minute",
+	[XBD_FLEET_KEY_QUEUE_MAX] = "queue_max",
+};
+
+/* Node and source names: what a [source:NAME] may be called. */
+static bool name_ok(const char *s, size_t len)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+			return false;
+	return true;
+}
+
+/* The host of "HOST", "HOST:PORT", "[IPV6]" or "[IPV6]:PORT"; *port stays if none. */
+static int split_host_port(struct parse_state *st, const char *v, struct xbd_fleet_config *fc)
+{
+	const char *host = v, *port = NULL, *end;
+	__u64 n;
+	size_t len;
+
+	if (v[0] == '[') {
+		host = v + 1;
+		end = strchr(host, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			return bad(st, "'%s': write an IPv6 address as [ADDR]:PORT", v);
+		len = (size_t)(end - host);
+		port = end[1] ? end + 2 : NULL;
+	} else {
+		end = strchr(v, ':');
+		if (end && strchr(end + 1, ':'))
+			return bad(st, "'%s': write an IPv6 address as [ADDR]:PORT", v);
+		len = end ? (size_t)(end - v) : strlen(v);
+		port = end ? end + 1 : NULL;
+	}
+	if (!len || len >= sizeof(fc->redis_host))
+		return bad(st, "'%s' has no host; use HOST:PORT or /path/to/redis.sock", v);
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)host[i]) && !strchr(".-_:%", host[i]))
+			return bad(st, "'%s' is not a host name or address", v);
+	if (port && (parse_uint(port, 65535, &n) || !n))
+		return bad(st, "bad port in '%s'; use 1 to 65535", v);
+	memcpy(fc->redis_host, host, len);
+	fc->redis_host[len] = '\0';
+	if (port)
+		fc->redis_port = (int)n;
+	return 0;
+}
+
+static int parse_redis(struct parse_state *st, const char *v, struct xbd_fleet_config *fc)
+{
+	if (!*v)
+		return bad(st, "empty; use HOST:PORT or /path/to/redis.sock");
+	if (strlen(v) >= sizeof(fc->redis))
+		return bad(st, "longer than %zu bytes", sizeof(fc->redis) - 1);
+	strcpy(fc->redis, v);
+	if (v[0] != '/')
+		return split_host_port(st, v, fc);
+	if (strlen(v) >= sizeof(fc->redis_unix))
+		return bad(st, "socket path is longer than %zu bytes", sizeof(fc->redis_unix) - 1);
+	strcpy(fc->redis_unix, v);
+	return 0;
+}
+
+/* Printable ASCII without spaces (password: with them), 1 to size - 1 bytes. */
+static int parse_word(struct parse_state *st, const char *v, char *out, size_t size, bool spaces)
+{
+	size_t len = strlen(v);
+
+	if (!len || len >= size)
+		return bad(st, "must be 1 to %zu bytes", size - 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c > 0x7e || (c == ' ' && !spaces))
+			return bad(st, "byte 0x%02x is not allowed; use printable ASCII%s", c,
+				   spaces ? "" : " without spaces");
+	}
+	memcpy(out, v, len + 1);
+	return 0;
+}
+
+static int parse_node(struct parse_state *st, const char *v, struct xbd_fleet_config *fc)
+{
+	size_t len = strlen(v);
+
+	if (len >= sizeof(fc->node) || !name_ok(v, len))
+		return bad(st, "'%s' is not a node name; use 1 to %zu letters, digits, '-', '_', '.'",
+			   v, sizeof(fc->node) - 1);
+	memcpy(fc->node, v, len + 1);
+	return 0;
+}
+
+/* "all" (the default), "none", or source names; that they exist is checked at the end. */
+static int parse_publish(struct parse_state *st, const char *v, struct xbd_fleet_config *fc)
+{
+	char buf[1024], *save = NULL;
+
+	fc->publish_all = false;
+	fc->n_publish = 0;
+	if (!strcmp(v, "all") || !strcmp(v, "*")) {
+		fc->publish_all = true;
+		return 0;
+	}
+	if (!strcmp(v, "none"))
+		return 0;
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		return bad(st, "list is longer than %zu bytes", sizeof(buf) - 1);
+	for (char *t = strtok_r(buf, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
+		if (strlen(t) >= XBD_SOURCE_NAME_LEN || !name_ok(t, strlen(t)))
+			return bad(st, "'%s' is not a source name", t);
+		if (fc->n_publish == XBD_FLEET_PUBLISH_MAX)
+			return bad(st, "more than %d sources", XBD_FLEET_PUBLISH_MAX);
+		strcpy(fc->publish[fc->n_publish++], t);
+	}
+	if (!fc->n_publish)
+		return bad(st, "empty; use all, none or source names");
+	return 0;
+}
+
+static int parse_maxage(struct parse_state *st, const char *v, __u64 *seconds)
+{
+	int err = xb_duration_parse(v, seconds);
+
+	if (err == -EINVAL)
+		return bad(st, "bad duration '%s'; use e.g. 12h, 1d or 1w", v);
+	if (err || !*seconds || *seconds > XBD_FLEET_MAXAGE_MAX_S)
+		return bad(st, "'%s' is out of range; use 1s to 366d", v);
+	return 0;
+}
+
+static int parse_count(struct parse_state *st, const char *v, __u64 min, __u64 max, __u32 *out)
+{
+	__u64 n;
+
+	if (parse_uint(v, max, &n) || n < min)
+		return bad(st, "bad number '%s'; use %llu to %llu", v, (unsigned long long)min,
+			   (unsigned long long)max);
+	*out = (__u32)n;
+	return 0;
+}
+
+static int parse_fleet_value(struct parse_state *st, enum xbd_fleet_key key, const char *v)
+{
+	struct xbd_fleet_config *fc = &st->cfg->fleet;
+
+	switch (key) {
+	case XBD_FLEET_KEY_REDIS:
+		return parse_redis(st, v, fc);
+	case XBD_FLEET_KEY_PASSWORD:
+		return parse_word(st, v, fc->password, sizeof(fc->password), true);
+	case XBD_FLEET_KEY_TLS:
+		if (parse_bool(st, v, &fc->tls))
+			return st->err;
+		if (fc->tls)
+			return bad(st, "TLS is not implemented; reach Redis through a unix socket, "
+				       "a VPN or an stunnel/spiped tunnel, and say tls = no");
+		return 0;
+	case XBD_FLEET_KEY_NODE:
+		return parse_node(st, v, fc);
+	case XBD_FLEET_KEY_KEY_FILE:
+		return parse_path(st, v, fc->key_file, sizeof(fc->key_file), false);
+	case XBD_FLEET_KEY_PUBLISH:
+		return parse_publish(st, v, fc);
+	case XBD_FLEET_KEY_APPLY:
+		return parse_bool(st, v, &fc->apply);
+	case XBD_FLEET_KEY_STREAM:
+		return parse_word(st, v, fc->stream, sizeof(fc->stream), false);
+	case XBD_FLEET_KEY_MAXAGE:
+		return parse_maxage(st, v, &fc->maxage_s);
+	case XBD_FLEET_KEY_MAX_BANS_PER_MIN:
+		return parse_count(st, v, 0, 1000000, &fc->max_bans_per_min);
+	case XBD_FLEET_KEY_QUEUE_MAX:
+		return parse_count(st, v, 1, XBD_FLEET_QUEUE_MAX_MAX, &fc->queue_max);
+	case __XBD_FLEET_KEY_MAX:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int set_fleet_key(struct parse_state *st, const char *name, const char *value)
+{
+	struct xbd_fleet_config *fc = &st->cfg->fleet;
+	int k;
+
+	for (k = 0; k < __XBD_FLEET_KEY_MAX; k++)
+		if (!strcmp(name, xbd_fleet_key_names[k]))
+			break;
+	if (k == __XBD_FLEET_KEY_MAX)
+		return fail(st, -EINVAL, "unknown key '%s' in [fleet]; see xdpban.conf(5)", name);
+	if (fc->line[k])
+		return fail(st, -EINVAL, "duplicate key '%s', first set on line %d; keep one", name,
+			    fc->line[k]);
+	fc->line[k] = st->line;
+	st->key = xbd_fleet_key_names[k];
+	return parse_fleet_value(st, (enum xbd_fleet_key)k, value);
+}
+
+static int fail_key(struct parse_state *st, int line, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail_key(struct parse_state *st, int line, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = vfail(st, line, key, -EINVAL, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* Once the whole file is read: what [fleet] needs, and the sources publish names. */
+static int finish_fleet(struct parse_state *st)
+{
+	struct xbd_config *cfg = st->cfg;
+	struct xbd_fleet_config *fc = &cfg->fleet;
+
+	if (!fc->enabled)
+		return 0;
+	if (!fc->line[XBD_FLEET_KEY_REDIS])
+		return fail_at(st, fc->section_line, -EINVAL,
+			       "[fleet] needs 'redis = HOST:PORT' or 'redis = /path/to/redis.sock'");
+	if (!fc->line[XBD_FLEET_KEY_KEY_FILE])
+		return fail_at(st, fc->section_line, -EINVAL,
+			       "[fleet] needs 'key_file = /path/to/key', the HMAC key every node "
+			       "shares");
+	for (size_t i = 0; i < fc->n_publish; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < cfg->n_sources; j++)
+			found |= !strcmp(fc->publish[i], cfg->sources[j].name);
+		if (!found)
+			return fail_key(st, fc->line[XBD_FLEET_KEY_PUBLISH], "publish",
+					"no [source:%s] in this file", fc->publish[i]);
+	}
+	return 0;
 }
 
 /* ---- [source:NAME] ---- */
@@ -536,9 +812,17 @@ static int set_section(struct parse_state *st, const char *line)
 		st->sect = SECT_MAIN;
 		return 0;
 	}
+	if (len == 5 && !strncmp(name, "fleet", 5)) {
+		st->sect = SECT_FLEET;
+		if (!st->cfg->fleet.enabled)
+			st->cfg->fleet.section_line = st->line;
+		st->cfg->fleet.enabled = true;
+		return 0;
+	}
 	if (len >= 7 && !strncmp(name, "source:", 7))
 		return source_new(st, name + 7, len - 7);
-	return fail(st, -EINVAL, "unknown section '%s'; use [xdpband] or [source:NAME]", line);
+	return fail(st, -EINVAL, "unknown section '%s'; use [xdpband], [fleet] or [source:NAME]",
+		    line);
 }
 
 /* Comments, indentation, the UTF-8 BOM and trailing space (CR too) removed, in place. */
@@ -672,6 +956,9 @@ static int on_pair(void *user, const char *section, const char *name, const char
 	case SECT_SOURCE:
 		source_add(st, name, value);
 		break;
+	case SECT_FLEET:
+		set_fleet_key(st, name, value);
+		break;
 	}
 	return !st->err;
 }
@@ -691,7 +978,15 @@ void xbd_config_defaults(struct xbd_config *cfg)
 	cfg->syslog_facility = LOG_DAEMON;
 	cfg->syslog_level = LOG_DEBUG;
 	cfg->expire_interval_s = XBD_EXPIRE_DEFAULT_S;
+	cfg->metrics_interval_s = XBD_METRICS_INTERVAL_DEFAULT_S;
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", XB_PIN_DIR_DEFAULT);
+	cfg->fleet.redis_port = XBD_FLEET_PORT_DEFAULT;
+	cfg->fleet.publish_all = true;
+	cfg->fleet.apply = true;
+	snprintf(cfg->fleet.stream, sizeof(cfg->fleet.stream), "%s", XBD_FLEET_STREAM_DEFAULT);
+	cfg->fleet.maxage_s = XBD_FLEET_MAXAGE_DEFAULT_S;
+	cfg->fleet.max_bans_per_min = XBD_FLEET_MAX_BANS_PER_MIN_DEFAULT;
+	cfg->fleet.queue_max = XBD_FLEET_QUEUE_MAX_DEFAULT;
 }
 
 void xbd_config_free(struct xbd_config *cfg)
@@ -736,6 +1031,8 @@ int xbd_config_load(const char *path, struct xbd_config *cfg, char *err, size_t 
 	} else if (ret < 0 && !st.err) {
 		fail_at(&st, 0, -ENOMEM, "out of memory");
 	}
+	if (!st.err)
+		finish_fleet(&st);
 	if (st.err) {
 		xbd_config_free(cfg);
 		xbd_config_defaults(cfg);

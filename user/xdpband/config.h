@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * xdpband's configuration file (default /etc/xdpban/xdpban.conf), an INI file read with
- * inih: one [xdpband] section of settings, and [source:NAME] sections that are stored as
- * read for the log sources to interpret. Parsing is pure: it looks interfaces up by name
- * (if_nametoindex) but attaches, creates and opens nothing. doc/xdpban.conf.example lists
- * every key with its default.
+ * inih: one [xdpband] section of settings, [source:NAME] sections that are stored as read
+ * for the log sources to interpret, and an optional [fleet] section (bans shared through
+ * Redis). Parsing is pure: it looks interfaces up by name (if_nametoindex) but attaches,
+ * creates and opens nothing. doc/xdpban.conf.example lists every key with its default.
  */
 #ifndef XBD_CONFIG_H
 #define XBD_CONFIG_H
@@ -53,11 +53,69 @@ enum xbd_key {
 	XBD_KEY_EXPIRE_INTERVAL,
 	XBD_KEY_PIN_DIR,
 	XBD_KEY_IGNOREIP,
+	XBD_KEY_METRICS_TEXTFILE,
+	XBD_KEY_METRICS_INTERVAL,
+	XBD_KEY_METRICS_LISTEN,
 	__XBD_KEY_MAX,
 };
 
 /* Each key's name as the file spells it. */
 extern const char *const xbd_key_names[__XBD_KEY_MAX];
+
+/* [fleet]: bans shared with other nodes through Redis (fleet.h). */
+#define XBD_FLEET_NODE_LEN 64
+#define XBD_FLEET_STREAM_LEN 128
+#define XBD_FLEET_PASSWORD_LEN 256
+#define XBD_FLEET_HOST_LEN 256
+/* sun_path's size, with the NUL. */
+#define XBD_FLEET_UNIX_LEN 108
+#define XBD_FLEET_PUBLISH_MAX 64
+#define XBD_FLEET_PORT_DEFAULT 6379
+#define XBD_FLEET_STREAM_DEFAULT "xdpban:bans"
+#define XBD_FLEET_MAXAGE_DEFAULT_S (24 * 3600)
+#define XBD_FLEET_MAXAGE_MAX_S (366 * 24 * 3600)
+#define XBD_FLEET_MAX_BANS_PER_MIN_DEFAULT 6000
+#define XBD_FLEET_QUEUE_MAX_DEFAULT 10000
+#define XBD_FLEET_QUEUE_MAX_MAX 1000000
+
+enum xbd_fleet_key {
+	XBD_FLEET_KEY_REDIS,
+	XBD_FLEET_KEY_PASSWORD,
+	XBD_FLEET_KEY_TLS,
+	XBD_FLEET_KEY_NODE,
+	XBD_FLEET_KEY_KEY_FILE,
+	XBD_FLEET_KEY_PUBLISH,
+	XBD_FLEET_KEY_APPLY,
+	XBD_FLEET_KEY_STREAM,
+	XBD_FLEET_KEY_MAXAGE,
+	XBD_FLEET_KEY_MAX_BANS_PER_MIN,
+	XBD_FLEET_KEY_QUEUE_MAX,
+	__XBD_FLEET_KEY_MAX,
+};
+
+extern const char *const xbd_fleet_key_names[__XBD_FLEET_KEY_MAX];
+
+struct xbd_fleet_config {
+	bool enabled; /* the file has a [fleet] section */
+	int section_line; /* of its first header */
+	char redis[PATH_MAX]; /* as written, for messages */
+	char redis_unix[XBD_FLEET_UNIX_LEN]; /* a unix socket path, or "" for TCP */
+	char redis_host[XBD_FLEET_HOST_LEN]; /* TCP: a name, IPv4 or IPv6 address */
+	int redis_port;
+	char password[XBD_FLEET_PASSWORD_LEN]; /* "" = no AUTH */
+	bool tls; /* only "no": TLS is not implemented */
+	char node[XBD_FLEET_NODE_LEN]; /* "" = this machine's host name */
+	char key_file[PATH_MAX]; /* the shared HMAC-SHA256 key; read at start, not here */
+	bool publish_all; /* publish = all (the default) */
+	char publish[XBD_FLEET_PUBLISH_MAX][XBD_SOURCE_NAME_LEN]; /* else these sources */
+	size_t n_publish; /* 0 and !publish_all: publish = none */
+	bool apply; /* apply the other nodes' bans here */
+	char stream[XBD_FLEET_STREAM_LEN];
+	__u64 maxage_s; /* the stream keeps this much */
+	__u32 max_bans_per_min; /* the other nodes' bans applied per minute; 0 = no cap */
+	__u32 queue_max; /* local bans kept while Redis is away */
+	int line[__XBD_FLEET_KEY_MAX]; /* as struct xbd_config's line[] */
+};
 
 /* One key = value line of a [source:NAME] section, exactly as inih returned it. */
 struct xbd_source_kv {
@@ -91,10 +149,14 @@ struct xbd_config {
 	char pin_dir[XBD_PIN_DIR_LEN];
 	struct xb_prefix ignoreip[XBD_IGNORE_MAX]; /* never banned by any source */
 	size_t n_ignoreip;
+	char metrics_textfile[PATH_MAX]; /* "" = none */
+	__u64 metrics_interval_s;
+	char metrics_listen[128]; /* "" = no HTTP endpoint */
 	/* The line each key was set on, 0 when the file does not set it. */
 	int line[__XBD_KEY_MAX];
 	struct xbd_source_raw *sources;
 	size_t n_sources;
+	struct xbd_fleet_config fleet;
 };
 
 /* Every setting at its default, no interfaces, no sources, path "". */
