@@ -69,6 +69,17 @@ test_daemon_expiry()
 	stop_daemon
 }
 
+# wait_for_log TEXT: until the daemon's output has TEXT (5 s; a reload loads the program).
+wait_for_log()
+{
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -q "$1" "$TEST_TMP/xdpband.out" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # SIGHUP: a good config is applied (new prefix), a bad one refused while it keeps running.
 test_daemon_reload()
 {
@@ -79,16 +90,14 @@ test_daemon_reload()
 	check_run banctl_b add "$ADDR_A4"
 	write_conf "$conf" "log_limit = 100/second" "log_burst = 100" "log_prefix_icmp = Reloaded:"
 	kill -HUP "$DPID"
-	sleep 0.5
-	grep -q 'configuration reloaded' "$TEST_TMP/xdpband.out" || fail "no reload"
+	wait_for_log 'configuration reloaded' || fail "no reload"
 	ping_dropped v4
 	wait_lines "$TEST_TMP/drops.log" 1 || fail "no line after reload"
 	grep -q 'xdpband: Reloaded: IN=' "$TEST_TMP/drops.log" || fail "new prefix not used"
 
 	write_conf "$conf" "log_limit = fast"
 	kill -HUP "$DPID"
-	sleep 0.5
-	grep -q 'reload refused' "$TEST_TMP/xdpband.out" || fail "bad reload not refused"
+	wait_for_log 'reload refused' || fail "bad reload not refused"
 	kill -0 "$DPID" || fail "xdpband died on a bad reload"
 	stop_daemon
 }
