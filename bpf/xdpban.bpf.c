@@ -229,7 +229,8 @@ static __always_inline bool ban_live(const struct xb_ban *ban, __u64 *now)
 static __always_inline struct xb_ban *lookup_prefix(void *map, void *key, __u32 *prefixlen,
 						    __u64 *now, struct xb_counters *cnt)
 {
-	for (int i = 0; i < XB_LPM_RETRIES; i++) {
+	/* One lookup, then at most XB_LPM_RETRIES retries, as the contract says. */
+	for (int i = 0; i <= XB_LPM_RETRIES; i++) {
 		struct xb_ban *ban = bpf_map_lookup_elem(map, key);
 
 		if (!ban)
@@ -269,11 +270,13 @@ static __always_inline void count_allow(struct xb_allow *allow, __u64 len)
 	__sync_fetch_and_add(&allow->bytes, len);
 }
 
-static __always_inline void count_ban(struct xb_ban *ban, __u64 len, struct xb_counters *cnt)
+/* Exact or prefix is which map matched: an IPv6 /32 is a prefix, not a host. */
+static __always_inline void count_ban(struct xb_ban *ban, __u64 len, bool exact,
+				      struct xb_counters *cnt)
 {
 	__sync_fetch_and_add(&ban->packets, 1);
 	__sync_fetch_and_add(&ban->bytes, len);
-	if (ban->prefixlen == 32 || ban->prefixlen == 128)
+	if (exact)
 		cnt->dropped_exact++;
 	else
 		cnt->dropped_prefix++;
@@ -288,6 +291,7 @@ static __always_inline enum verdict judge_v4(const struct pkt_src *src, __u64 le
 	struct xb_allow *allow;
 	struct xb_ban *ban;
 	__u64 now = 0;
+	bool exact;
 	__u32 addr;
 
 	__builtin_memcpy(key.addr, src->addr, 4);
@@ -299,11 +303,12 @@ static __always_inline enum verdict judge_v4(const struct pkt_src *src, __u64 le
 		return V_ALLOW;
 	}
 	ban = lookup_exact(&xb_ban_v4, &addr, &now, cnt);
+	exact = ban;
 	if (!ban)
 		ban = lookup_prefix(&xb_pfx_v4, &key, &key.prefixlen, &now, cnt);
 	if (!ban)
 		return V_PASS;
-	count_ban(ban, len, cnt);
+	count_ban(ban, len, exact, cnt);
 	*hit = ban;
 	return V_DROP;
 }
@@ -316,6 +321,7 @@ static __always_inline enum verdict judge_v6(const struct pkt_src *src, __u64 le
 	struct xb_v6_addr addr;
 	struct xb_ban *ban;
 	__u64 now = 0;
+	bool exact;
 
 	__builtin_memcpy(key.addr, src->addr, 16);
 	__builtin_memcpy(addr.addr, src->addr, 16);
@@ -326,11 +332,12 @@ static __always_inline enum verdict judge_v6(const struct pkt_src *src, __u64 le
 		return V_ALLOW;
 	}
 	ban = lookup_exact(&xb_ban_v6, &addr, &now, cnt);
+	exact = ban;
 	if (!ban)
 		ban = lookup_prefix(&xb_pfx_v6, &key, &key.prefixlen, &now, cnt);
 	if (!ban)
 		return V_PASS;
-	count_ban(ban, len, cnt);
+	count_ban(ban, len, exact, cnt);
 	*hit = ban;
 	return V_DROP;
 }

@@ -60,15 +60,20 @@ static bool ban_live(const struct model_ban *b, __u64 now)
 	return !b->expires_ns || b->expires_ns > now;
 }
 
-static bool allowed(const struct model_set *set, __u8 family, const __u8 *addr)
+/* The longest allow entry covering addr, or -1. */
+static int allow_match(const struct model_set *set, __u8 family, const __u8 *addr)
 {
+	int best = -1;
+
 	for (size_t i = 0; i < set->n_allows; i++) {
 		const struct model_allow *a = &set->allows[i];
 
-		if (a->family == family && model_covers(a->addr, a->len, addr))
-			return true;
+		if (a->family != family || !model_covers(a->addr, a->len, addr))
+			continue;
+		if (best < 0 || a->len > set->allows[best].len)
+			best = (int)i;
 	}
-	return false;
+	return best;
 }
 
 /* The exact (/32, /128) ban of addr, or -1. */
@@ -135,7 +140,8 @@ static void judge(const struct model_set *set, size_t len, __u64 now, struct mod
 	bool v6 = res->family == 6;
 	int i;
 
-	if (allowed(set, res->judged, res->src)) {
+	res->allow = allow_match(set, res->judged, res->src);
+	if (res->allow >= 0) {
 		res->path = MODEL_ALLOWED;
 		count(v6 ? &res->delta.allowed_v6 : &res->delta.allowed_v4, len);
 		return;
@@ -235,6 +241,7 @@ void model_classify(const struct model_set *set, const void *frame, size_t len, 
 	memset(res, 0, sizeof(*res));
 	res->verdict = XDP_PASS;
 	res->ban = -1;
+	res->allow = -1;
 	res->path = MODEL_NOT_IP;
 	count(&res->delta.rx, len);
 	if (len < M_ETH_HLEN)

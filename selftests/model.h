@@ -18,7 +18,7 @@
  *     counts one expired_hits and the lookup is retried one bit shorter than it, at most
  *     XB_LPM_RETRIES times after the first lookup; then the frame passes.
  *   - Every byte count is the frame's length; a drop adds one packet and the frame's length
- *     to the ban that dropped it.
+ *     to the ban that dropped it, an allowed frame to the longest allow entry covering it.
  *
  * A ban is live when it is permanent (expires_ns 0) or expires_ns > now, as the library's
  * expiry sweep reads it; the test keeps every expiry far from now, so the edge never matters.
@@ -37,14 +37,14 @@ struct model_ban {
 	__u8 len; /* 32 or 128: an exact ban; shorter: a prefix ban */
 	__u8 addr[16]; /* network order, host bits clear; IPv4 in the first 4 bytes */
 	__u64 expires_ns; /* CLOCK_BOOTTIME; 0 = permanent */
-	__u64 packets; /* hit counters the map should hold, kept by the caller */
-	__u64 bytes;
+	struct xb_pkt_bytes hits; /* what the map should hold; kept by the caller */
 };
 
 struct model_allow {
 	__u8 family;
 	__u8 len;
 	__u8 addr[16];
+	struct xb_pkt_bytes hits; /* what the map should hold; kept by the caller */
 };
 
 /* The maps' contents. No two bans (or allows) share family, length and address. */
@@ -72,6 +72,7 @@ struct model_result {
 	enum model_path path;
 	struct xb_counters delta; /* what the frame adds to the counters (log_* left 0) */
 	int ban; /* index in set->bans of the ban that dropped it, else -1 */
+	int allow; /* index in set->allows of the longest entry that allowed it, else -1 */
 	__u8 family; /* of the IP header, 4 or 6; 0 when not IP or malformed */
 	__u8 judged; /* family of the lists consulted: 6, or 4 for v4 and mapped sources */
 	__u8 src[16]; /* the address judged (IPv4 in the first 4 bytes) */
