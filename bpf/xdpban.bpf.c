@@ -355,18 +355,21 @@ static __always_inline enum verdict judge_v6(const struct pkt_src *src, __u64 le
 #define IPPROTO_DSTOPTS_ 60
 #define XB_IPV6_EXT_MAX 8
 
+enum log_result { LOG_EVENT, LOG_SUPPRESSED, LOG_LOST, LOG_OFF };
+
 /*
  * The iptables `limit` match, in nanoseconds: credit grows with time up to cap, an event
  * costs `cost`. The lock makes refill and spend one step across CPUs.
  */
-static __always_inline bool bucket_grant(__u32 class, __u64 now)
+static __always_inline enum log_result bucket_grant(__u32 class, __u64 now)
 {
 	struct xb_bucket *b = bpf_map_lookup_elem(&xb_buckets, &class);
-	bool granted = false;
+	enum log_result r = LOG_SUPPRESSED;
 	__u64 credit;
 
-	if (!b)
-		return false;
+	/* A class whose log is off (cost 0) neither logs nor counts as suppressed. */
+	if (!b || !b->cost)
+		return LOG_OFF;
 	bpf_spin_lock(&b->lock);
 	if (b->cost) {
 		credit = now > b->prev_ns ? b->credit + (now - b->prev_ns) : b->credit;
@@ -375,12 +378,12 @@ static __always_inline bool bucket_grant(__u32 class, __u64 now)
 		b->prev_ns = now;
 		if (credit >= b->cost) {
 			credit -= b->cost;
-			granted = true;
+			r = LOG_EVENT;
 		}
 		b->credit = credit;
 	}
 	bpf_spin_unlock(&b->lock);
-	return granted;
+	return r;
 }
 
 /*
@@ -516,8 +519,6 @@ static __always_inline void *fill_l3(struct xb_event *ev, const struct pkt_src *
 	}
 }
 
-enum log_result { LOG_EVENT, LOG_SUPPRESSED, LOG_LOST, LOG_OFF };
-
 /*
  * Describe a drop in the ring buffer, at most at the configured rate per class. Space is
  * reserved only after the bucket grants a token; a full ring buffer loses the description,
@@ -531,6 +532,7 @@ __noinline int xb_log_drop(struct xdp_md *ctx, __u32 ban_prefixlen)
 	struct pkt_src src = {};
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct xb_event tmp = {}, *ev;
+	enum log_result granted;
 	__be16 proto;
 	__u32 class;
 	void *l4;
@@ -551,8 +553,9 @@ __noinline int xb_log_drop(struct xdp_md *ctx, __u32 ban_prefixlen)
 	/* Built on the stack: the class must be known, and a token granted, before reserving. */
 	l4 = fill_l3(&tmp, &src, proto, end);
 	class = class_of(tmp.l4proto);
-	if (!bucket_grant(class, now))
-		return LOG_SUPPRESSED;
+	granted = bucket_grant(class, now);
+	if (granted != LOG_EVENT)
+		return granted;
 	ev = bpf_ringbuf_reserve(&xb_events, sizeof(*ev), 0);
 	if (!ev)
 		return LOG_LOST;

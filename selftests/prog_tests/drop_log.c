@@ -195,6 +195,7 @@ static void test_off(struct xb_fixture *fx)
 	run_n(fx, &f, 5, &drops);
 	ASSERT_EQ(drain(fx).n, 0, "no events");
 	ASSERT_EQ(drops, 5, "still dropped");
+	ASSERT_EQ(xb_fixture_counters(fx).log_suppressed, 0, "off is not suppressed");
 	ASSERT_OK(xb_log_limit_set(&fx->maps, XB_LOG_DEFAULT_INTERVAL_NS, XB_LOG_DEFAULT_BURST),
 		  "back on");
 }
