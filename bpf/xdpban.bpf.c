@@ -358,7 +358,8 @@ static __always_inline enum verdict judge_v6(const struct pkt_src *src, __u64 le
 enum log_result { LOG_EVENT, LOG_SUPPRESSED, LOG_LOST, LOG_OFF };
 
 /*
- * The iptables `limit` match, in nanoseconds: credit grows with time up to cap, an event
+ * The iptables `limit` match, in nanoseconds of the coarse clock (jiffies, as the match
+ * itself counts them; no rdtsc on the drop path): credit grows with time up to cap, an event
  * costs `cost`. The lock makes refill and spend one step across CPUs.
  */
 static __always_inline enum log_result bucket_grant(__u32 class, __u64 now)
@@ -530,7 +531,7 @@ __noinline int xb_log_drop(struct xdp_md *ctx, __u32 ban_prefixlen)
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct hdr_cursor c = { .pos = data, .end = end };
 	struct pkt_src src = {};
-	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	struct xb_event tmp = {}, *ev;
 	enum log_result granted;
 	__be16 proto;
@@ -564,7 +565,7 @@ __noinline int xb_log_drop(struct xdp_md *ctx, __u32 ban_prefixlen)
 		tmp.l3_len = l4 - src.l3;
 		fill_l4(&tmp, l4, end);
 	}
-	tmp.ts_ns = now;
+	tmp.ts_ns = bpf_ktime_get_boot_ns();
 	tmp.ifindex = ctx->ingress_ifindex;
 	tmp.frame_len = end - data;
 	if (data + 14 <= end)
@@ -580,10 +581,47 @@ __noinline int xb_log_drop(struct xdp_md *ctx, __u32 ban_prefixlen)
 	return LOG_EVENT;
 }
 
-static __always_inline void log_drop(struct xdp_md *ctx, const struct xb_ban *ban,
-				     struct xb_counters *cnt)
+/* The class a dropped frame logs under, when the fixed headers tell; -1 = ask xb_log_drop. */
+static __always_inline int quick_class(const struct pkt_src *src, __be16 proto)
 {
-	switch (xb_log_drop(ctx, ban->prefixlen)) {
+	__u8 l4;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		l4 = ((struct iphdr *)src->l3)->protocol;
+	} else {
+		l4 = ((struct ipv6hdr *)src->l3)->nexthdr;
+		if (l4 != IPPROTO_TCP_ && l4 != IPPROTO_UDP_ && l4 != IPPROTO_ICMPV6_)
+			return -1;
+	}
+	return class_of(l4);
+}
+
+/*
+ * A flood's drops nearly all find their bucket empty. Say so from a racy read, without the
+ * lock, the re-parse or the ring buffer; a stale read only sends a drop down the locked path.
+ */
+static __always_inline enum log_result bucket_peek(__u32 class)
+{
+	struct xb_bucket *b = bpf_map_lookup_elem(&xb_buckets, &class);
+	__u64 now, prev, credit;
+
+	if (!b || !b->cost)
+		return LOG_OFF;
+	now = bpf_ktime_get_coarse_ns();
+	prev = b->prev_ns;
+	credit = b->credit + (now > prev ? now - prev : 0);
+	return credit >= b->cost ? LOG_EVENT : LOG_SUPPRESSED;
+}
+
+static __always_inline void log_drop(struct xdp_md *ctx, const struct pkt_src *src, __be16 proto,
+				     const struct xb_ban *ban, struct xb_counters *cnt)
+{
+	int class = quick_class(src, proto);
+	enum log_result r = class >= 0 ? bucket_peek((__u32) class) : LOG_EVENT;
+
+	if (r == LOG_EVENT)
+		r = xb_log_drop(ctx, ban->prefixlen);
+	switch (r) {
 	case LOG_EVENT:
 		cnt->log_events++;
 		break;
@@ -636,7 +674,7 @@ int xdpban(struct xdp_md *ctx)
 	/* Counted by the frame's own family, judged by the source's (mapped v4 in v6). */
 	v = src.family == 4 ? judge_v4(&src, len, cnt, &hit) : judge_v6(&src, len, cnt, &hit);
 	if (v == V_DROP) {
-		log_drop(ctx, hit, cnt);
+		log_drop(ctx, &src, proto, hit, cnt);
 		count(proto == bpf_htons(ETH_P_IP) ? &cnt->dropped_v4 : &cnt->dropped_v6, len);
 		return XDP_DROP;
 	}

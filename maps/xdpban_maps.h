@@ -162,7 +162,7 @@ struct xb_bucket {
 	struct bpf_spin_lock lock;
 	__u32 pad;
 	__u64 credit;
-	__u64 prev_ns; /* CLOCK_BOOTTIME of the last refill */
+	__u64 prev_ns; /* CLOCK_MONOTONIC_COARSE of the last refill */
 	__u64 cost; /* ns per event: 12e9 for 5/min */
 	__u64 cap; /* cost * burst */
 };

@@ -7,8 +7,6 @@
 
 int xb_log_limit_set_fd(int fd, __u64 interval_ns, __u32 burst)
 {
-	__u64 now = xb_now_boot_ns();
-
 	if (interval_ns && (!burst || interval_ns > ~0ULL / burst))
 		return -ERANGE;
 	for (__u32 class = 0; class < __XB_CLASS_MAX; class ++) {
@@ -16,7 +14,9 @@ int xb_log_limit_set_fd(int fd, __u64 interval_ns, __u32 burst)
 			.cost = interval_ns,
 			.cap = interval_ns * burst,
 			.credit = interval_ns * burst,
-			.prev_ns = now,
+			/* The program's clock is the coarse one: from 0 the first refill just
+			 * fills the bucket to its cap, whatever that clock reads. */
+			.prev_ns = 0,
 		};
 
 		if (bpf_map_update_elem(fd, &class, &b, BPF_F_LOCK))
