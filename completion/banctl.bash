@@ -15,7 +15,7 @@ _banctl()
 	local cur prev words cword pin="" cmd="" i
 	_init_completion || return
 
-	local commands="load unload status add del list allow stats log log-limit test-source save restore help"
+	local commands="load unload status add del list allow stats log log-limit test-source save restore report help"
 	local globals="--pin-dir --state-dir --json --pretty --verbose --debug --version --help"
 
 	for ((i = 1; i < cword; i++)); do

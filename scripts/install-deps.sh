@@ -11,7 +11,7 @@ PKGS=(
 	libinih-dev libpcre2-dev libsqlite3-dev libhiredis-dev libssl-dev libmicrohttpd-dev
 	# the real programs the sources read, tested against; the peers of the benchmarks
 	fail2ban spamd spamc nftables ipset iptables redis-server
-	prometheus prometheus-node-exporter chromium
+	prometheus prometheus-node-exporter chromium fonts-dejavu-core
 	# tests, demo and checks
 	iproute2 iputils-ping procps python3-scapy cppcheck clang-format shellcheck
 	python3-docutils man-db systemd bash-completion

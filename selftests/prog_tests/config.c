@@ -87,6 +87,15 @@ static void check_defaults(const struct xbd_config *cfg, const char *what)
 	snprintf(name, sizeof(name), "%s: sources", what);
 	ASSERT_EQ(cfg->n_sources, 0, name);
 	ASSERT_NULL(cfg->sources, name);
+	snprintf(name, sizeof(name), "%s: fleet", what);
+	ASSERT_FALSE(cfg->fleet.enabled, name);
+	ASSERT_TRUE(cfg->fleet.publish_all, name);
+	ASSERT_TRUE(cfg->fleet.apply, name);
+	ASSERT_STREQ(cfg->fleet.stream, XBD_FLEET_STREAM_DEFAULT, name);
+	ASSERT_EQ(cfg->fleet.maxage_s, XBD_FLEET_MAXAGE_DEFAULT_S, name);
+	ASSERT_EQ(cfg->fleet.max_bans_per_min, XBD_FLEET_MAX_BANS_PER_MIN_DEFAULT, name);
+	ASSERT_EQ(cfg->fleet.queue_max, XBD_FLEET_QUEUE_MAX_DEFAULT, name);
+	ASSERT_EQ(cfg->fleet.redis_port, XBD_FLEET_PORT_DEFAULT, name);
 }
 
 static void test_defaults(void)
@@ -136,6 +145,7 @@ static const char full_conf[] = "[xdpband]\n"
 				"expire_interval = 1m\n"
 				"pin_dir = /sys/fs/bpf/xdpban-test\n"
 				"ignoreip = 192.0.2.0/24, 2001:db8::1 ::ffff:198.51.100.7\n"
+				"history_retention = 12w\n"
 				"metrics_textfile = /var/lib/node-exporter/xdpban.prom\n"
 				"metrics_interval = 30s\n"
 				"metrics_listen = [::1]:9641\n";
@@ -169,6 +179,7 @@ static void test_full(void)
 	ASSERT_EQ(cfg.syslog_level, LOG_WARNING, "syslog_level");
 	ASSERT_EQ(cfg.expire_interval_s, 60, "expire_interval");
 	ASSERT_STREQ(cfg.pin_dir, "/sys/fs/bpf/xdpban-test", "pin_dir");
+	ASSERT_EQ(cfg.history_retention_s, 12 * 604800, "history_retention");
 	if (ASSERT_EQ(cfg.n_ignoreip, 3, "ignoreip")) {
 		ASSERT_EQ(cfg.ignoreip[0].len, 24, "ignoreip /24");
 		ASSERT_EQ(cfg.ignoreip[2].family, 4, "mapped address is IPv4");
@@ -239,6 +250,8 @@ struct bad_case {
 #define X100 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
 
 static const struct bad_case bad_cases[] = {
+	{ "[xdpband]\nhistory_retention = 5m\n", 2,
+	  "history_retention: '5m' is not a duration of 1h or more" },
 	{ "[xdpband]\nfoo = 1\n", 2, "unknown key 'foo' in [xdpband]; see xdpban.conf(5)" },
 	{ "[xdpband]\nignoreip = 10.0.0.0/8 10.1.2.300\n", 2,
 	  "ignoreip: '10.1.2.300' is not an address or prefix" },
@@ -311,6 +324,39 @@ static const struct bad_case bad_cases[] = {
 	{ "[source:a b]\n", 1, "source name 'a b' has ' '" },
 	{ "[source:]\n", 1, "source name must be 1 to 63 bytes" },
 	{ "[source:x]\nk = v\n[xdpband]\nbogus = 1\n", 4, "unknown key 'bogus'" },
+	/* [fleet] */
+	{ "[fleet]\nredis = /run/redis.sock\n", 1, "[fleet] needs 'key_file = /path/to/key'" },
+	{ "\n[fleet]\nkey_file = /k\n", 2, "[fleet] needs 'redis = HOST:PORT'" },
+	{ "[fleet]\nredis = /r.sock\nkey_file = /k\nfoo = 1\n", 4, "unknown key 'foo' in [fleet]" },
+	{ "[fleet]\nredis = /r.sock\nkey_file = /k\nredis = /s.sock\n", 4,
+	  "duplicate key 'redis', first set on line 2" },
+	{ "[fleet]\nredis =\n", 2, "redis: empty; use HOST:PORT or /path/to/redis.sock" },
+	{ "[fleet]\nredis = :6379\n", 2, "redis: ':6379' has no host" },
+	{ "[fleet]\nredis = redis.example:0\n", 2, "redis: bad port in 'redis.example:0'" },
+	{ "[fleet]\nredis = redis.example:65536\n", 2, "redis: bad port" },
+	{ "[fleet]\nredis = redis.example:63x\n", 2, "redis: bad port" },
+	{ "[fleet]\nredis = ::1:6379\n", 2,
+	  "redis: '::1:6379': write an IPv6 address as [ADDR]:PORT" },
+	{ "[fleet]\nredis = [::1\n", 2, "redis: '[::1': write an IPv6 address as [ADDR]:PORT" },
+	{ "[fleet]\nredis = red/is:1\n", 2, "redis: 'red/is:1' is not a host name or address" },
+	{ "[fleet]\nredis = /" X100 X10 "\n", 2, "redis: socket path is longer than 107 bytes" },
+	{ "[fleet]\ntls = yes\n", 2, "tls: TLS is not implemented" },
+	{ "[fleet]\ntls = perhaps\n", 2, "tls: bad boolean 'perhaps'" },
+	{ "[fleet]\nnode = edge 1\n", 2, "node: 'edge 1' is not a node name" },
+	{ "[fleet]\nnode = edge/1\n", 2, "node: 'edge/1' is not a node name" },
+	{ "[fleet]\nkey_file = fleet.key\n", 2, "key_file: 'fleet.key' is not an absolute path" },
+	{ "[fleet]\npublish = web ssh/d\n", 2, "publish: 'ssh/d' is not a source name" },
+	{ "[fleet]\nredis = /r.sock\nkey_file = /k\npublish = web\n", 4,
+	  "publish: no [source:web] in this file" },
+	{ "[fleet]\napply = sometimes\n", 2, "apply: bad boolean 'sometimes'" },
+	{ "[fleet]\nstream = xdp ban\n", 2, "stream: byte 0x20 is not allowed" },
+	{ "[fleet]\nmaxage = 0\n", 2, "maxage: '0' is out of range" },
+	{ "[fleet]\nmaxage = 2y\n", 2, "maxage: bad duration '2y'" },
+	{ "[fleet]\nmaxage = 367d\n", 2, "maxage: '367d' is out of range" },
+	{ "[fleet]\nmax_bans_per_minute = -1\n", 2, "max_bans_per_minute: bad number '-1'" },
+	{ "[fleet]\nqueue_max = 0\n", 2, "queue_max: bad number '0'; use 1 to 1000000" },
+	{ "[fleet]\npassword = a\001b\n", 2, "password: byte 0x01 is not allowed" },
+	{ "[fleets]\n", 1, "unknown section '[fleets]'; use [xdpband], [fleet] or [source:NAME]" },
 };
 
 static void test_bad(void)
@@ -414,6 +460,90 @@ cleanup:
 	xbd_config_free(&cfg);
 }
 
+static const char fleet_conf[] = "[source:web]\n"
+				 "type = regex\n"
+				 "[fleet]\n"
+				 "redis = [2001:db8::6]:6380\n"
+				 "password = s3cret with spaces\n"
+				 "tls = no\n"
+				 "node = edge-1.fra\n"
+				 "key_file = /etc/xdpban/fleet.key\n"
+				 "publish = web\n"
+				 "apply = no\n"
+				 "stream = {xdpban}:bans\n"
+				 "maxage = 12h\n"
+				 "max_bans_per_minute = 0\n"
+				 "queue_max = 50\n"
+				 "[xdpband]\n"
+				 "mode = native\n";
+
+static void test_fleet(void)
+{
+	struct xbd_config cfg = {};
+	const struct xbd_fleet_config *fc = &cfg.fleet;
+	char err[512];
+
+	if (!ASSERT_OK(load_text(fleet_conf, strlen(fleet_conf), &cfg, err, sizeof(err), NULL, 0),
+		       err))
+		return;
+	ASSERT_TRUE(fc->enabled, "enabled");
+	ASSERT_EQ(fc->section_line, 3, "section line");
+	ASSERT_STREQ(fc->redis, "[2001:db8::6]:6380", "redis as written");
+	ASSERT_STREQ(fc->redis_host, "2001:db8::6", "IPv6 host");
+	ASSERT_EQ(fc->redis_port, 6380, "port");
+	ASSERT_STREQ(fc->redis_unix, "", "not a socket");
+	ASSERT_STREQ(fc->password, "s3cret with spaces", "password");
+	ASSERT_FALSE(fc->tls, "tls");
+	ASSERT_STREQ(fc->node, "edge-1.fra", "node");
+	ASSERT_STREQ(fc->key_file, "/etc/xdpban/fleet.key", "key_file");
+	ASSERT_FALSE(fc->publish_all, "publish: not all");
+	if (ASSERT_EQ(fc->n_publish, 1, "publish: one"))
+		ASSERT_STREQ(fc->publish[0], "web", "publish[0]");
+	ASSERT_FALSE(fc->apply, "apply");
+	ASSERT_STREQ(fc->stream, "{xdpban}:bans", "stream with a cluster hash tag");
+	ASSERT_EQ(fc->maxage_s, 12 * 3600, "maxage");
+	ASSERT_EQ(fc->max_bans_per_min, 0, "no cap");
+	ASSERT_EQ(fc->queue_max, 50, "queue_max");
+	for (int k = 0; k < __XBD_FLEET_KEY_MAX; k++)
+		ASSERT_EQ(fc->line[k], k + 4, xbd_fleet_key_names[k]);
+	ASSERT_EQ(cfg.load.mode, XB_MODE_NATIVE, "[xdpband] after [fleet]");
+	xbd_config_free(&cfg);
+}
+
+/* The forms of redis =, and the special publish values. */
+static void test_fleet_forms(void)
+{
+	static const struct {
+		const char *text, *unix_path, *host;
+		int port;
+		bool all;
+		size_t n_publish;
+	} cases[] = {
+		{ "redis = /run/redis/redis.sock", "/run/redis/redis.sock", "", 6379, true, 0 },
+		{ "redis = 10.0.0.5", "", "10.0.0.5", 6379, true, 0 },
+		{ "redis = redis.internal:7000\npublish = none", "", "redis.internal", 7000, false,
+		  0 },
+		{ "redis = [::1]\npublish = *", "", "::1", 6379, true, 0 },
+		{ "redis = 127.0.0.1:6379\npublish = all", "", "127.0.0.1", 6379, true, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct xbd_config cfg = {};
+		char text[256], err[512];
+
+		snprintf(text, sizeof(text), "[fleet]\nkey_file = /k\n%s\n", cases[i].text);
+		if (!ASSERT_OK(load_text(text, strlen(text), &cfg, err, sizeof(err), NULL, 0), err))
+			continue;
+		ASSERT_STREQ(cfg.fleet.redis_unix, cases[i].unix_path, cases[i].text);
+		ASSERT_STREQ(cfg.fleet.redis_host, cases[i].host, cases[i].text);
+		ASSERT_EQ(cfg.fleet.redis_port, cases[i].port, cases[i].text);
+		ASSERT_EQ(cfg.fleet.publish_all, cases[i].all, cases[i].text);
+		ASSERT_EQ(cfg.fleet.n_publish, cases[i].n_publish, cases[i].text);
+		ASSERT_STREQ(cfg.fleet.node, "", "node: the host name, found at start");
+		xbd_config_free(&cfg);
+	}
+}
+
 static void test_files(void)
 {
 	char dir[256], path[300], err[512];
@@ -471,6 +601,10 @@ void test_config(void)
 		test_interfaces();
 	if (test__start_subtest("sources"))
 		test_sources();
+	if (test__start_subtest("fleet"))
+		test_fleet();
+	if (test__start_subtest("fleet_forms"))
+		test_fleet_forms();
 	if (test__start_subtest("files"))
 		test_files();
 	if (test__start_subtest("example"))

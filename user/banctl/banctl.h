@@ -47,5 +47,6 @@ int do_log_limit(int argc, char **argv);
 int do_test_source(int argc, char **argv);
 int do_save(int argc, char **argv);
 int do_restore(int argc, char **argv);
+int do_report(int argc, char **argv);
 
 #endif /* BANCTL_H */

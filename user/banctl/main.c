@@ -37,6 +37,7 @@ static const struct cmd cmds[] = {
 	{ "test-source", do_test_source, "run a log source over a file, dry-run" },
 	{ "save", do_save, "write every ban to a file (the format 'add -' reads)" },
 	{ "restore", do_restore, "ban everything a saved file lists" },
+	{ "report", do_report, "what xdpban did: drops, offenders, bans (text, json, html)" },
 	{ 0 },
 };
 
@@ -159,7 +160,8 @@ static int check_caps(const struct cmd *cmd, int argc, char **argv)
 		    !strcmp(argv[i], "-h"))
 			return 0;
 	}
-	if (cmd->func == do_test_source)
+	/* These read only log and SQLite files. */
+	if (cmd->func == do_test_source || cmd->func == do_report)
 		return 0;
 	return xb_caps_check(cmd->func == do_load || cmd->func == do_unload);
 }

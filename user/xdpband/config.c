@@ -49,6 +49,7 @@ const char *const xbd_key_names[__XBD_KEY_MAX] = {
 	[XBD_KEY_EXPIRE_INTERVAL] = "expire_interval",
 	[XBD_KEY_PIN_DIR] = "pin_dir",
 	[XBD_KEY_IGNOREIP] = "ignoreip",
+	[XBD_KEY_HISTORY_RETENTION] = "history_retention",
 	[XBD_KEY_METRICS_TEXTFILE] = "metrics_textfile",
 	[XBD_KEY_METRICS_INTERVAL] = "metrics_interval",
 	[XBD_KEY_METRICS_LISTEN] = "metrics_listen",
@@ -413,6 +414,13 @@ static int parse_ignoreip(struct parse_state *st, const char *v)
 	return 0;
 }
 
+static int parse_retention(struct parse_state *st, const char *v, __u64 *s)
+{
+	if (xb_duration_parse(v, s) || *s < 3600)
+		return bad(st, "'%s' is not a duration of 1h or more (30d, 12w)", v);
+	return 0;
+}
+
 static int parse_value(struct parse_state *st, enum xbd_key key, const char *v)
 {
 	struct xbd_config *cfg = st->cfg;
@@ -460,6 +468,8 @@ static int parse_value(struct parse_state *st, enum xbd_key key, const char *v)
 		return parse_path(st, v, cfg->pin_dir, sizeof(cfg->pin_dir), false);
 	case XBD_KEY_IGNOREIP:
 		return parse_ignoreip(st, v);
+	case XBD_KEY_HISTORY_RETENTION:
+		return parse_retention(st, v, &cfg->history_retention_s);
 	case XBD_KEY_METRICS_TEXTFILE:
 		return parse_path(st, v, cfg->metrics_textfile, sizeof(cfg->metrics_textfile),
 				  true);
@@ -591,7 +601,8 @@ static int parse_node(struct parse_state *st, const char *v, struct xbd_fleet_co
 	size_t len = strlen(v);
 
 	if (len >= sizeof(fc->node) || !name_ok(v, len))
-		return bad(st, "'%s' is not a node name; use 1 to %zu letters, digits, '-', '_', '.'",
+		return bad(st,
+			   "'%s' is not a node name; use 1 to %zu letters, digits, '-', '_', '.'",
 			   v, sizeof(fc->node) - 1);
 	memcpy(fc->node, v, len + 1);
 	return 0;
@@ -724,8 +735,9 @@ static int finish_fleet(struct parse_state *st)
 	if (!fc->enabled)
 		return 0;
 	if (!fc->line[XBD_FLEET_KEY_REDIS])
-		return fail_at(st, fc->section_line, -EINVAL,
-			       "[fleet] needs 'redis = HOST:PORT' or 'redis = /path/to/redis.sock'");
+		return fail_at(
+			st, fc->section_line, -EINVAL,
+			"[fleet] needs 'redis = HOST:PORT' or 'redis = /path/to/redis.sock'");
 	if (!fc->line[XBD_FLEET_KEY_KEY_FILE])
 		return fail_at(st, fc->section_line, -EINVAL,
 			       "[fleet] needs 'key_file = /path/to/key', the HMAC key every node "
@@ -978,6 +990,7 @@ void xbd_config_defaults(struct xbd_config *cfg)
 	cfg->syslog_facility = LOG_DAEMON;
 	cfg->syslog_level = LOG_DEBUG;
 	cfg->expire_interval_s = XBD_EXPIRE_DEFAULT_S;
+	cfg->history_retention_s = 30ULL * 86400;
 	cfg->metrics_interval_s = XBD_METRICS_INTERVAL_DEFAULT_S;
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", XB_PIN_DIR_DEFAULT);
 	cfg->fleet.redis_port = XBD_FLEET_PORT_DEFAULT;

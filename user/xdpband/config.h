@@ -53,6 +53,7 @@ enum xbd_key {
 	XBD_KEY_EXPIRE_INTERVAL,
 	XBD_KEY_PIN_DIR,
 	XBD_KEY_IGNOREIP,
+	XBD_KEY_HISTORY_RETENTION,
 	XBD_KEY_METRICS_TEXTFILE,
 	XBD_KEY_METRICS_INTERVAL,
 	XBD_KEY_METRICS_LISTEN,
@@ -149,6 +150,7 @@ struct xbd_config {
 	char pin_dir[XBD_PIN_DIR_LEN];
 	struct xb_prefix ignoreip[XBD_IGNORE_MAX]; /* never banned by any source */
 	size_t n_ignoreip;
+	__u64 history_retention_s; /* how long the report history keeps events */
 	char metrics_textfile[PATH_MAX]; /* "" = none */
 	__u64 metrics_interval_s;
 	char metrics_listen[128]; /* "" = no HTTP endpoint */

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "droplog.h"
 #include "sources.h"
+#include "history.h"
 #include "metrics.h"
 
 #ifndef XDPBAN_VERSION
@@ -133,16 +134,6 @@ static void detach_removed(const struct xbd_config *old, const struct xbd_config
 	}
 }
 
-static void on_expired(const struct xb_ban_entry *e, void *ctx)
-{
-	char text[XB_PREFIX_STRLEN];
-
-	xbd_metrics_expired(ctx, e);
-	xb_prefix_format(&e->pfx, text, sizeof(text));
-	fprintf(stderr, "xdpband: ban %s expired (%s), removed after %llu packets\n", text,
-		e->ban.reason[0] ? e->ban.reason : "no reason", (unsigned long long)e->ban.packets);
-}
-
 struct daemon {
 	struct xbd_config cfg;
 	struct xb_maps maps;
@@ -153,7 +144,29 @@ struct daemon {
 	int pid_fd;
 	int epoll_fd;
 	struct xbd_metrics *metrics;
+	struct xbd_history *hist;
 };
+
+static void on_expired(const struct xb_ban_entry *e, void *ctx)
+{
+	struct daemon *d = ctx;
+	char text[XB_PREFIX_STRLEN];
+
+	xbd_metrics_expired(d->metrics, e);
+	xbd_history_expired(d->hist, e);
+	xb_prefix_format(&e->pfx, text, sizeof(text));
+	fprintf(stderr, "xdpband: ban %s expired (%s), removed after %llu packets\n", text,
+		e->ban.reason[0] ? e->ban.reason : "no reason", (unsigned long long)e->ban.packets);
+}
+
+/* Every drop event goes to the drop log and to the history. */
+static int on_drop_event(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+
+	xbd_history_event(d->hist, data, size);
+	return droplog_event(&d->dl, data, size);
+}
 
 static int metrics_start(struct daemon *d)
 {
@@ -237,13 +250,16 @@ static int start(struct daemon *d)
 	err = droplog_open(&d->dl, &d->cfg);
 	if (err)
 		return err;
-	d->rb = ring_buffer__new(d->maps.fd[XB_EVENTS], droplog_event, &d->dl, NULL);
+	d->rb = ring_buffer__new(d->maps.fd[XB_EVENTS], on_drop_event, d, NULL);
 	if (!d->rb) {
 		err = -errno;
 		fprintf(stderr, "xdpband: cannot read the drop-log ring buffer: %s\n",
 			strerror(-err));
 		return err;
 	}
+	/* Before the sources open, so that bans of a back-fill are recorded too. */
+	d->hist = xbd_history_open(&d->cfg, d->cfg.history_retention_s);
+	xbd_history_attach(d->hist, d->src, d->n_src);
 	err = xbd_sources_open(d->src, d->n_src, d->cfg.state_dir, &d->maps);
 	if (err)
 		return err;
@@ -281,6 +297,7 @@ static void do_reload(struct daemon *d, const char *path, const char *pin_dir)
 	xbd_sources_free(d->src, d->n_src);
 	d->src = src;
 	d->n_src = n_src;
+	xbd_history_attach(d->hist, d->src, d->n_src);
 	old = d->cfg;
 	d->cfg = next;
 	detach_removed(&old, &d->cfg);
@@ -320,9 +337,10 @@ static int run(struct daemon *d, const char *path, const char *pin_dir)
 		}
 		xbd_metrics_tick(d->metrics, d->src, d->n_src);
 		if (time(NULL) >= next_sweep) {
-			xb_bans_expire(&d->maps, on_expired, d->metrics);
+			xb_bans_expire(&d->maps, on_expired, d);
 			next_sweep = time(NULL) + (time_t)d->cfg.expire_interval_s;
 		}
+		xbd_history_tick(d->hist, &d->maps);
 	}
 	/* What is still queued is written before leaving. */
 	ring_buffer__consume(d->rb);
@@ -425,6 +443,7 @@ int main(int argc, char **argv)
 		close(d.epoll_fd);
 	ring_buffer__free(d.rb);
 	droplog_close(&d.dl);
+	xbd_history_close(d.hist, &d.maps);
 	xb_maps_close(&d.maps);
 	xbd_config_free(&d.cfg);
 	if (d.pid_fd >= 0)
