@@ -21,6 +21,8 @@ struct addr_count {
 struct report {
 	struct addr_count *addrs;
 	size_t n_addrs, cap;
+	size_t *index; /* open addressing over addrs: position + 1, 0 = empty */
+	size_t index_cap;
 	struct xb_ban_req *bans;
 	size_t n_bans, cap_bans;
 	int err;
@@ -28,11 +30,49 @@ struct report {
 
 static struct report rep;
 
+static size_t addr_hash(const struct xb_prefix *a)
+{
+	const unsigned char *k = (const unsigned char *)a;
+	size_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < sizeof(*a); i++)
+		h = (h ^ k[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The index is rebuilt at twice the size when half full: O(1) per line, however many. */
+static int grow_index(void)
+{
+	size_t cap = rep.index_cap ? rep.index_cap * 2 : 1024;
+	size_t *index = calloc(cap, sizeof(*index));
+
+	if (!index)
+		return -ENOMEM;
+	for (size_t i = 0; i < rep.n_addrs; i++) {
+		size_t h = addr_hash(&rep.addrs[i].addr) & (cap - 1);
+
+		while (index[h])
+			h = (h + 1) & (cap - 1);
+		index[h] = i + 1;
+	}
+	free(rep.index);
+	rep.index = index;
+	rep.index_cap = cap;
+	return 0;
+}
+
 static void count_addr(const struct xb_prefix *a)
 {
-	for (size_t i = 0; i < rep.n_addrs; i++) {
-		if (!memcmp(&rep.addrs[i].addr, a, sizeof(*a))) {
-			rep.addrs[i].hits++;
+	size_t h;
+
+	if (2 * (rep.n_addrs + 1) > rep.index_cap && grow_index()) {
+		rep.err = -ENOMEM;
+		return;
+	}
+	for (h = addr_hash(a) & (rep.index_cap - 1); rep.index[h];
+	     h = (h + 1) & (rep.index_cap - 1)) {
+		if (!memcmp(&rep.addrs[rep.index[h] - 1].addr, a, sizeof(*a))) {
+			rep.addrs[rep.index[h] - 1].hits++;
 			return;
 		}
 	}
@@ -47,16 +87,16 @@ static void count_addr(const struct xb_prefix *a)
 		rep.addrs = p;
 	}
 	rep.addrs[rep.n_addrs].addr = *a;
-	rep.addrs[rep.n_addrs++].hits = 1;
+	rep.addrs[rep.n_addrs].hits = 1;
+	rep.index[h] = ++rep.n_addrs;
 }
 
 static void on_decision(struct xbd_source *src, enum xb_decision d, const struct xb_line_event *ev,
 			const struct xb_ban_req *req)
 {
 	(void)src;
-	if (d == XB_DEC_NONE || d == XB_DEC_IGNORED)
-		return;
-	count_addr(&ev->addr);
+	if (ev->kind == XB_LINE_FAIL || ev->kind == XB_LINE_BAN)
+		count_addr(&ev->addr);
 	if (d != XB_DEC_DRYRUN)
 		return;
 	if (rep.n_bans == rep.cap_bans) {
@@ -220,5 +260,6 @@ int do_test_source(int argc, char **argv)
 	xbd_config_free(&cfg);
 	free(rep.addrs);
 	free(rep.bans);
+	free(rep.index);
 	return err;
 }

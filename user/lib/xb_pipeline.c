@@ -35,6 +35,7 @@ struct xb_pipeline {
 	size_t cap, used;
 	struct xb_pipeline_stats st;
 	bool dirty;
+	__s64 swept_at; /* when the full table was last swept */
 	__s64 minute; /* the minute bans_this_minute counts */
 	__u32 bans_this_minute;
 };
@@ -146,6 +147,11 @@ static struct tracked *track(struct xb_pipeline *p, const struct xb_prefix *a, _
 			return &p->tab[i];
 	}
 	if (p->used >= p->o.max_tracked) {
+		/* A sweep walks the whole table: at most once a second, or a flood of new
+		 * addresses into a full table would walk it for every line. */
+		if (now == p->swept_at)
+			return NULL;
+		p->swept_at = now;
 		sweep(p, now);
 		if (p->used >= p->o.max_tracked)
 			return NULL;
