@@ -97,16 +97,17 @@ asan-xdpband:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan CC=clang CFLAGS='$(ASAN_FLAGS)' \
 		LDLIBS='$(LDLIBS) -fsanitize=address,undefined' $(OUTPUT)/asan/xdpband
 
-test: all asan-xdpband
+test: all asan-xdpband fuzz-build
 	$(Q)selftests/run.sh
 
 # Style, static analysis, and the unit tests again under ASan/UBSan.
 check: all
 	$(call msg,FORMAT,bpf maps user selftests)
 	$(Q)clang-format --dry-run --Werror $(BPF_SRC) maps/*.h user/*/*.[ch] selftests/*.[ch] \
-		selftests/prog_tests/*.c
+		selftests/prog_tests/*.c fuzz/*.[ch]
 	$(call msg,SHELLCHK,scripts selftests)
-	$(Q)shellcheck -x scripts/*.sh selftests/*.sh selftests/e2e/*.sh completion/banctl.bash
+	$(Q)shellcheck -x scripts/*.sh selftests/*.sh selftests/e2e/*.sh completion/banctl.bash \
+		fuzz/run.sh
 	$(call msg,CPPCHECK,user)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem $(INCLUDES) -Iuser/banctl \
@@ -164,3 +165,6 @@ install: $(OUTPUT)/banctl $(OUTPUT)/xdpband
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
+
+# After every rule above: fuzz.mk reads their variables, and must not set the default goal.
+include fuzz/fuzz.mk

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# libFuzzer harnesses, included by the top Makefile (it defines OUTPUT, WARN, INCLUDES,
-# LIB_SRC, LDLIBS, Q and msg). Everything lands in $(OUTPUT)/fuzz; the committed corpora
-# are only ever copied from.
+# libFuzzer harnesses, included by the top Makefile, which defines OUTPUT, WARN, INCLUDES,
+# LIB_SRC, XDPBAND_SRC, LDLIBS, VERSION, Q and msg. Everything lands in $(OUTPUT)/fuzz; the
+# committed corpora are only ever copied from.
 #
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_JOBS=1] [FUZZ_TARGETS="fuzz_prefix ..."]
 #       each harness for FUZZ_SECONDS on a copy of its corpus; execs and coverage per harness
@@ -18,15 +18,16 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := -std=gnu11 -O2 -g $(INCLUDES) -Iuser/xdpband $(FUZZ_SAN) \
 	-DXDPBAN_VERSION='"$(VERSION)"'
 # Warnings are `make check`'s business for the library; the harnesses get -Werror.
-FUZZ_LIB_WARN := -Wall -Wextra
-# The library as libxdpban and xdpband's config reader, instrumented for coverage.
-FUZZ_LIB_SRC := $(LIB_SRC) user/xdpband/config.c
+FUZZ_LIB_WARN := -w
+# libxdpban and xdpband's parts (its config reader and what that calls), instrumented for
+# coverage; from the archive, each harness links only what it uses.
+FUZZ_LIB_SRC := $(LIB_SRC) $(filter-out %/xdpband.c,$(XDPBAND_SRC))
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_ALL := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_BIN := $(addprefix $(FUZZ_OUT)/,$(FUZZ_ALL))
 
-.PHONY: fuzz fuzz-smoke fuzz-build
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-force
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -36,9 +37,16 @@ $(FUZZ_OUT)/obj/%.o: %.c $(OUTPUT)/xdpban.skel.h maps/xdpban_maps.h $(wildcard u
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LIB_WARN) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_OUT)/libxdpban-fuzz.a: $(FUZZ_LIB_OBJ)
+# The list of objects, rewritten only when it changes: the top Makefile's empty .SECONDARY
+# would not build a missing object (a new source file) while the archive looks up to date.
+$(FUZZ_OUT)/objects.list: fuzz-force
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(FUZZ_LIB_OBJ)' | cmp -s - $@ || echo '$(FUZZ_LIB_OBJ)' > $@
+
+$(FUZZ_OUT)/libxdpban-fuzz.a: $(FUZZ_LIB_OBJ) $(FUZZ_OUT)/objects.list
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $(FUZZ_LIB_OBJ)
 
 $(FUZZ_OUT)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OUT)/libxdpban-fuzz.a
 	$(call msg,FUZZER,$@)

@@ -80,14 +80,15 @@ coverage()
 	echo "${v:-cov: ? ft: ?}"
 }
 
-# Where the crash input went, and the report from the sanitizer or libFuzzer on.
+# Where the crash input went, what broke, and the stack without libFuzzer's own frames.
 report()
 {
 	local log=$1
 
 	sed -n 's/.*Test unit written to \(.*\)/  input: \1/p' "$log"
-	sed -n '/^==[0-9]*==\|^\(.*\): runtime error\|invariant failed\|^ALARM\|^MS:/,/^SUMMARY\|^MS:/p' \
-		"$log" | head -n 60 | sed 's/^/  | /'
+	awk '/invariant failed|ERROR:|runtime error:|^SUMMARY|ALARM|Timeout|leak of|READ of|WRITE of/ ||
+		(/^ *#[0-9]+ 0x/ && !/fuzzer::|__sanitizer_|libc_start|_start |abort|raise|pthread_kill/)' \
+		"$log" | head -n 40 | sed 's/^/  | /'
 }
 
 # Regression inputs once each, then fuzzing; writes one result line, prints it.

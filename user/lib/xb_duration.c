@@ -80,6 +80,8 @@ void xb_duration_format(__u64 s, char *buf, size_t size)
 	};
 	size_t off = 0;
 
+	if (!size)
+		return;
 	if (!s) {
 		snprintf(buf, size, "0s");
 		return;
