@@ -97,7 +97,7 @@ asan-xdpband:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan CC=clang CFLAGS='$(ASAN_FLAGS)' \
 		LDLIBS='$(LDLIBS) -fsanitize=address,undefined' $(OUTPUT)/asan/xdpband
 
-test: all asan-xdpband fuzz-build
+test: all asan-xdpband fuzz-build $(OUTPUT)/bench/xb_bench
 	$(Q)selftests/run.sh
 
 # Style, static analysis, and the unit tests again under ASan/UBSan.
@@ -166,5 +166,6 @@ install: $(OUTPUT)/banctl $(OUTPUT)/xdpband
 clean:
 	$(Q)rm -rf $(OUTPUT)
 
-# After every rule above: fuzz.mk reads their variables, and must not set the default goal.
+# After every rule above: these read their variables, and must not set the default goal.
 include fuzz/fuzz.mk
+include bench/bench.mk

@@ -8,8 +8,10 @@
 # Uses the top Makefile's OUTPUT, CC, ALL_CFLAGS, LDLIBS and its libxdpban.a, xdpban.skel.h
 # and banctl rules; everything of its own lands in $(OUTPUT)/bench/.
 
-# Whichever place this file is included from, the top Makefile keeps its default goal.
+# Best included at the end of the top Makefile; wherever it is, the default goal stays the
+# top Makefile's, and OUTPUT has the same default.
 BENCH_SAVED_GOAL := $(.DEFAULT_GOAL)
+OUTPUT ?= build
 
 BENCH_CLANG ?= $(if $(CLANG),$(CLANG),clang)
 BENCH_BPFTOOL ?= $(if $(BPFTOOL),$(BPFTOOL),bpftool)
@@ -54,10 +56,10 @@ $(BENCH_BIN): $(BENCH_OBJ) $(OUTPUT)/libxdpban.a
 	$(call BENCH_MSG,BINARY,$@)
 	$(BENCH_Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
-bench: $(BENCH_BIN) $(OUTPUT)/banctl
+bench: $(BENCH_BIN) $(OUTPUT)/banctl $(OUTPUT)/xdpband
 	$(BENCH_Q)bench/run.sh full
 
-bench-smoke: $(BENCH_BIN) $(OUTPUT)/banctl
+bench-smoke: $(BENCH_BIN) $(OUTPUT)/banctl $(OUTPUT)/xdpband
 	$(BENCH_Q)bench/run.sh smoke
 
 .DEFAULT_GOAL := $(BENCH_SAVED_GOAL)

@@ -6,6 +6,8 @@
  *   xb_parse  parses what xdpban parses (Ethernet, two VLAN tags, IPv4 with its IHL or
  *             IPv6 with the ::ffff:0:0/96 check) and returns: the floor of any filter;
  *   xb_drop   drops everything: the floor of the veth benchmark's receivers;
+ *   xb_hash   the straightforward XDP filter the issue compares with: Ethernet + IPv4, one
+ *             lookup of the source in a hash map (preallocated, u32 -> u32), drop on a hit;
  *   xb_txgen  the veth benchmark's sender, run by BPF_F_TEST_XDP_LIVE_FRAMES: writes the
  *             next source address (and its precomputed IPv4 checksum) into the frame and
  *             sends it back out with XDP_TX.
@@ -41,6 +43,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct txgen_addr);
 } txgen_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* resized by user space before load */
+	__type(key, __be32);
+	__type(value, __u32);
+} ref_bans SEC(".maps");
 
 struct cursor {
 	void *pos;
@@ -124,6 +133,18 @@ int xb_drop(struct xdp_md *ctx)
 {
 	(void)ctx;
 	return XDP_DROP;
+}
+
+SEC("xdp")
+int xb_hash(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+
+	if ((void *)(iph + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return XDP_PASS;
+	return bpf_map_lookup_elem(&ref_bans, &iph->saddr) ? XDP_DROP : XDP_PASS;
 }
 
 /* Ethernet + IPv4 at fixed offsets: the sender builds the template itself. */

@@ -18,19 +18,20 @@ XB_BENCH=${XB_BENCH:-$BUILD/bench/xb_bench}
 TAG=xbb$$
 
 WORK=
-BENCH_NETNS=()
-BENCH_MOUNTS=()
 
+# Everything this run made carries TAG or lives under WORK, so cleanup finds it even when a
+# subshell created it: namespaces named TAG-*, bpffs mounts under WORK.
 bench_cleanup()
 {
 	local ns m
-	for ns in "${BENCH_NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	for m in "${BENCH_MOUNTS[@]}"; do
-		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+		[[ $ns == "$TAG"-* ]] && ip netns del "$ns" 2>/dev/null
 	done
 	if [[ -n $WORK && -d $WORK ]]; then
+		awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/self/mounts | sort -r |
+			while read -r m; do
+				umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+			done
 		rm -rf "$WORK"
 	fi
 }
@@ -43,42 +44,31 @@ bench_init()
 	trap 'exit 143' TERM
 }
 
-# netns_new NAME: a namespace with lo up, deleted by bench_cleanup.
+# netns_new NAME: a namespace (NAME must start with TAG-) with lo up.
 netns_new()
 {
 	local ns=$1
 	ip netns add "$ns" || return 1
-	BENCH_NETNS+=("$ns")
 	ip -n "$ns" link set lo up
 }
 
 netns_del()
 {
-	local ns=$1 i
-	ip netns del "$ns" 2>/dev/null
-	for i in "${!BENCH_NETNS[@]}"; do
-		[[ ${BENCH_NETNS[$i]} == "$ns" ]] && unset 'BENCH_NETNS[i]'
-	done
+	ip netns del "$1" 2>/dev/null
 	return 0
 }
 
-# pin_new DIR: a private bpffs for `banctl --pin-dir` (`ip netns exec` remounts /sys, so
-# /sys/fs/bpf is not seen inside a namespace; a bpffs elsewhere is).
+# pin_new DIR: a private bpffs under WORK for `banctl --pin-dir` (`ip netns exec` remounts
+# /sys, so /sys/fs/bpf is not seen inside a namespace; a bpffs elsewhere is).
 pin_new()
 {
-	local dir=$1
-	mkdir -p "$dir" && mount -t bpf bpf "$dir" || return 1
-	BENCH_MOUNTS+=("$dir")
+	mkdir -p "$1" && mount -t bpf bpf "$1"
 }
 
 pin_del()
 {
-	local dir=$1 i
-	umount "$dir" 2>/dev/null || umount -l "$dir" 2>/dev/null
-	for i in "${!BENCH_MOUNTS[@]}"; do
-		[[ ${BENCH_MOUNTS[$i]} == "$dir" ]] && unset 'BENCH_MOUNTS[i]'
-	done
-	rmdir "$dir" 2>/dev/null
+	umount "$1" 2>/dev/null || umount -l "$1" 2>/dev/null
+	rmdir "$1" 2>/dev/null
 	return 0
 }
 
@@ -119,11 +109,72 @@ meminfo_kb()
 	awk '/^(Slab|VmallocUsed|Percpu):/ { s += $2 } END { print s }' /proc/meminfo
 }
 
-# settle: lets RCU-deferred frees of an earlier step land before a memory reading.
+# kmem_file: where this process's memory cgroup counts the kernel memory charged to it
+# (cgroup v1 memory.kmem.usage_in_bytes, or v2 memory.stat), if it can be read. Nothing else
+# on the machine is charged there, unlike /proc/meminfo; it is only read, never changed.
+kmem_file()
+{
+	local path f
+	path=$(awk -F: '$2 == "memory" { print $3 }' /proc/self/cgroup)
+	f=/sys/fs/cgroup/memory$path/memory.kmem.usage_in_bytes
+	if [[ -n $path && -r $f ]]; then
+		echo "$f"
+		return 0
+	fi
+	path=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+	f=/sys/fs/cgroup$path/memory.stat
+	[[ -n $path && -r $f ]] && grep -q '^slab ' "$f" && echo "$f"
+}
+
+# kmem_kb FILE: that counter in kB (v2: slab + percpu + vmalloc).
+kmem_kb()
+{
+	case $1 in
+	*.usage_in_bytes) echo $(($(cat "$1") / 1024)) ;;
+	*) awk '/^(slab|percpu|vmalloc) / { s += $2 } END { print int(s / 1024) }' "$1" ;;
+	esac
+}
+
+# settle: lets RCU-deferred frees of an earlier step land before a memory reading
+# (SETTLE_S seconds, default 1).
 settle()
 {
 	sync
-	sleep "${1:-1}"
+	sleep "${SETTLE_S:-1}"
+}
+
+# perf_top DATA [PERF-REPORT-ARGS...]: the symbols with at least 1.5% of the samples (self
+# time), as markdown table rows; nothing when perf is missing.
+perf_top()
+{
+	local data=$1
+	shift
+	echo "| share | symbol |"
+	echo "|--:|---|"
+	perf report -i "$data" --no-children --sort sym -g none --percent-limit 1.5 "$@" 2>/dev/null |
+		awk '/^ +[0-9.]+%/ {
+			sym = $0
+			sub(/^ +[0-9.]+% +\[[^]]*\] +/, "", sym)
+			printf "| %s | `%s` |\n", $1, sym
+		}'
+}
+
+# perf_top3 DATA [PERF-REPORT-ARGS...]: "sym 12.3%, sym 4.5%, sym 1.2%", the top three.
+perf_top3()
+{
+	local data=$1
+	shift
+	perf report -i "$data" --no-children --sort sym -g none "$@" 2>/dev/null |
+		awk '/^ +[0-9.]+%/ && n < 3 {
+			sym = $0
+			sub(/^ +[0-9.]+% +\[[^]]*\] +/, "", sym)
+			out = out (n++ ? ", " : "") "`" sym "` " $1
+		} END { print out }'
+}
+
+have_perf()
+{
+	command -v perf >/dev/null && perf record -q -o /dev/null -- true >/dev/null 2>&1
 }
 
 say()

@@ -19,9 +19,12 @@
 # fail2ban cuts the date out of a line before matching, so this pattern skips over it
 # ("- - [date]" or "- - []"); banctl sees the whole line. Both match the same lines.
 XB_NGINX_REGEX='^<HOST> -[^"]*"POST /wp-login\.php'
+# shellcheck disable=SC2034 # the F2B_* filters are read by bench/logpath.sh
 F2B_NGINX_FILTER=$XB_NGINX_REGEX
 # fail2ban's own filter for its log: recidive bans whoever other jails ban.
+# shellcheck disable=SC2034
 F2B_F2B_FILTER=/etc/fail2ban/filter.d/recidive.conf
+# shellcheck disable=SC2034
 F2B_MAIL_FILTER='spamd\[\d+\]: spamd: identified spam \([-\d.]+/[-\d.]+\) from \[<HOST>\]'
 
 # Awk pieces shared by the generators: bot and client addresses from small integers.

@@ -15,7 +15,7 @@ static const struct cmd cmds[] = {
 	{ "prog", do_prog, "per-packet ns through BPF_PROG_TEST_RUN, next to two floors" },
 	{ "addrs", do_addrs, "print N distinct IPv4 addresses, the same every run" },
 	{ "mkmaps", do_mkmaps, "create the pinned maps in a pin dir without attaching" },
-	{ "xdpdrop", do_xdpdrop, "attach (or detach) a bare XDP_DROP program, native mode" },
+	{ "xdpdrop", do_xdpdrop, "attach a bare XDP_DROP, or a plain hash filter (--hash)" },
 	{ "txgen", do_txgen, "send frames out of a veth with BPF_F_TEST_XDP_LIVE_FRAMES" },
 };
 

@@ -40,7 +40,7 @@
 enum kind { K_EXACT4, K_EXACT6, K_PFX4, K_PFX6, __K_MAX };
 enum bcase { C_NOOP, C_PARSE, C_MISS, C_EXACT, C_PREFIX, C_ALLOW, __C_MAX };
 
-static const char *const case_names[__C_MAX] = { "no-op",	"parse",      "miss",
+static const char *const case_names[__C_MAX] = { "no-op",     "parse",	    "miss",
 						 "exact hit", "prefix hit", "allow hit" };
 
 struct v4set {
@@ -192,8 +192,8 @@ static int open_progs(struct bench *b, __u32 max_entries)
 	err = xdpban_bpf__load(b->skel);
 	if (err)
 		return err;
-	err = xb_log_limit_set_fd(bpf_map__fd(b->skel->maps.xb_buckets),
-				  XB_LOG_DEFAULT_INTERVAL_NS, XB_LOG_DEFAULT_BURST);
+	err = xb_log_limit_set_fd(bpf_map__fd(b->skel->maps.xb_buckets), XB_LOG_DEFAULT_INTERVAL_NS,
+				  XB_LOG_DEFAULT_BURST);
 	if (err)
 		return err;
 	b->maps.lock_fd = -1;
@@ -210,6 +210,25 @@ static int open_progs(struct bench *b, __u32 max_entries)
 	return 0;
 }
 
+/* With --only, only the maps the case reads are filled. */
+static bool kind_needed(const struct bench *b, enum kind k)
+{
+	bool v6 = k == K_EXACT6 || k == K_PFX6;
+
+	switch (b->only_case) {
+	case -1:
+		return true;
+	case C_EXACT:
+		return v6 == b->only_v6 && (k == K_EXACT4 || k == K_EXACT6);
+	case C_PREFIX:
+		return v6 == b->only_v6 && (k == K_PFX4 || k == K_PFX6);
+	case C_MISS:
+		return v6 == b->only_v6;
+	default:
+		return false;
+	}
+}
+
 /* Adds bans of every kind until each map holds target of them. */
 static int fill_to(struct bench *b, size_t target)
 {
@@ -223,6 +242,8 @@ static int fill_to(struct bench *b, size_t target)
 		size_t n = target - b->loaded < FILL_CHUNK ? target - b->loaded : FILL_CHUNK;
 
 		for (int k = 0; k < __K_MAX && !err; k++) {
+			if (!kind_needed(b, (enum kind)k))
+				continue;
 			for (size_t i = 0; i < n; i++) {
 				memset(&reqs[i], 0, sizeof(reqs[i]));
 				next_ban(b, (enum kind)k, &reqs[i].pfx);
@@ -293,9 +314,11 @@ static void build_frames(struct bench *b, const struct xb_prefix *allow4,
 			 const struct xb_prefix *allow6)
 {
 	const struct xb_prefix *hit[2][__C_MAX] = {
-		{ [C_EXACT] = &b->first[K_EXACT4], [C_PREFIX] = &b->first[K_PFX4],
+		{ [C_EXACT] = &b->first[K_EXACT4],
+		  [C_PREFIX] = &b->first[K_PFX4],
 		  [C_ALLOW] = allow4 },
-		{ [C_EXACT] = &b->first[K_EXACT6], [C_PREFIX] = &b->first[K_PFX6],
+		{ [C_EXACT] = &b->first[K_EXACT6],
+		  [C_PREFIX] = &b->first[K_PFX6],
 		  [C_ALLOW] = allow6 },
 	};
 	__u64 st = 0xf4a3e5;
@@ -303,9 +326,8 @@ static void build_frames(struct bench *b, const struct xb_prefix *allow4,
 
 	for (int v6 = 0; v6 < 2; v6++) {
 		for (int c = 0; c < __C_MAX; c++) {
-			bool none = !b->loaded && (c == C_EXACT || c == C_PREFIX);
-
-			if (hit[v6][c] && !none)
+			/* family 0: a kind left empty (no bans yet, or not needed by --only) */
+			if (hit[v6][c] && hit[v6][c]->family)
 				host_in(hit[v6][c], &st, text, sizeof(text));
 			else
 				snprintf(text, sizeof(text), v6 ? "fd00:1234::%x" : "10.%u.0.1",
@@ -333,16 +355,25 @@ static size_t counter_off(int v6, enum bcase c)
 {
 	switch (c) {
 	case C_MISS:
-		return v6 ? offsetof(struct xb_counters, passed_v6.packets) :
-			    offsetof(struct xb_counters, passed_v4.packets);
+		return v6 ? offsetof(struct xb_counters, passed_v6.packets)
+			  : offsetof(struct xb_counters, passed_v4.packets);
 	case C_EXACT:
 		return offsetof(struct xb_counters, dropped_exact);
 	case C_PREFIX:
 		return offsetof(struct xb_counters, dropped_prefix);
 	default:
-		return v6 ? offsetof(struct xb_counters, allowed_v6.packets) :
-			    offsetof(struct xb_counters, allowed_v4.packets);
+		return v6 ? offsetof(struct xb_counters, allowed_v6.packets)
+			  : offsetof(struct xb_counters, allowed_v4.packets);
 	}
+}
+
+static bool skipped(struct bench *b, int v6, int c)
+{
+	if (!b->loaded && (c == C_EXACT || c == C_PREFIX))
+		return true;
+	if (b->only_case < 0)
+		return false;
+	return c != b->only_case || v6 != b->only_v6;
 }
 
 /* Each xdpban case once: the verdict and the counter that says why must be right. */
@@ -355,7 +386,7 @@ static int check_cases(struct bench *b)
 			size_t off = counter_off(v6, c);
 			int err;
 
-			if (!b->loaded && (c == C_EXACT || c == C_PREFIX))
+			if (skipped(b, v6, c))
 				continue;
 			xb_counters_read(&b->maps, 0, &before);
 			err = run_once(b->fd[c], &b->frames[v6][c], 1, &ns, &ret);
@@ -387,15 +418,6 @@ static __u32 repeat_for(struct bench *b, int fd, const struct frame *f)
 	return r < 10000 ? 10000 : r > b->repeat ? b->repeat : r;
 }
 
-static bool skipped(struct bench *b, int v6, int c)
-{
-	if (!b->loaded && (c == C_EXACT || c == C_PREFIX))
-		return true;
-	if (b->only_case < 0)
-		return false;
-	return c != b->only_case || v6 != b->only_v6;
-}
-
 /* Median ns/packet of every case over the rounds, cases interleaved within each round. */
 static int measure(struct bench *b, __u32 med[2][__C_MAX])
 {
@@ -422,7 +444,8 @@ static int measure(struct bench *b, __u32 med[2][__C_MAX])
 	}
 	for (int v6 = 0; v6 < 2; v6++)
 		for (int c = 0; c < __C_MAX; c++)
-			med[v6][c] = skipped(b, v6, c) ? 0 : (__u32)median_u64(ns[v6][c], b->rounds);
+			med[v6][c] =
+				skipped(b, v6, c) ? 0 : (__u32)median_u64(ns[v6][c], b->rounds);
 	return 0;
 }
 
@@ -430,7 +453,8 @@ static int measure(struct bench *b, __u32 med[2][__C_MAX])
 
 static void print_header(void)
 {
-	printf("| family | bans/map | no-op | parse | miss | exact hit | prefix hit | allow hit |\n");
+	printf("| family | bans/map | no-op | parse | miss | exact hit | prefix hit | allow hit "
+	       "|\n");
 	printf("|---|--:|--:|--:|--:|--:|--:|--:|\n");
 }
 
@@ -524,8 +548,9 @@ static int parse_sizes(struct bench *b, char *text)
 
 static int parse_only(struct bench *b, const char *text)
 {
-	static const char *const names[__C_MAX] = { [C_MISS] = "miss", [C_EXACT] = "exact",
-						    [C_PREFIX] = "prefix", [C_ALLOW] = "allow" };
+	static const char *const names[__C_MAX] = {
+		[C_MISS] = "miss", [C_EXACT] = "exact", [C_PREFIX] = "prefix", [C_ALLOW] = "allow"
+	};
 
 	if ((text[0] != '4' && text[0] != '6') || text[1] != ':')
 		return -EUSAGE;
@@ -555,9 +580,12 @@ static int prog_usage(void)
 static int parse_opts(struct bench *b, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "sizes", required_argument, NULL, 's' }, { "repeat", required_argument, NULL, 'r' },
-		{ "rounds", required_argument, NULL, 'n' }, { "tsv", required_argument, NULL, 't' },
-		{ "call-ms", required_argument, NULL, 'c' }, { "only", required_argument, NULL, 'o' },
+		{ "sizes", required_argument, NULL, 's' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "rounds", required_argument, NULL, 'n' },
+		{ "tsv", required_argument, NULL, 't' },
+		{ "call-ms", required_argument, NULL, 'c' },
+		{ "only", required_argument, NULL, 'o' },
 		{ 0 },
 	};
 	char def[] = "0,1k,10k,100k,1M";
@@ -571,7 +599,8 @@ static int parse_opts(struct bench *b, int argc, char **argv)
 	b->call_ms = 30;
 	b->only_case = -1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((opt == 's' && !parse_sizes(b, optarg)) || (opt == 'o' && !parse_only(b, optarg)))
+		if ((opt == 's' && !parse_sizes(b, optarg)) ||
+		    (opt == 'o' && !parse_only(b, optarg)))
 			continue;
 		if (opt == 'c' && !parse_count(optarg, &v) && v && v <= 10000)
 			b->call_ms = (__u32)v;
@@ -614,7 +643,7 @@ static int run_sizes(struct bench *b)
 		print_row(b, 1, med[1]);
 		fflush(stdout);
 	}
-	if (!err)
+	if (!err && b->only_case < 0)
 		print_memory(b);
 	return err;
 }

@@ -42,6 +42,7 @@ run() {
 run "unit tests (test_progs)" "$top/build/test_progs"
 run "end-to-end tests (netns + veth)" "$top/selftests/e2e/run.sh"
 run "soak, shortened (xdpband under ASan/UBSan/LSan)" "$top/selftests/soak.sh" 20000 5000
+run "bench smoke (every benchmark at tiny sizes, nothing timed)" "$top/bench/run.sh" smoke
 run "fuzz smoke (each libFuzzer harness 5 s)" "$top/fuzz/run.sh" -o "$top/build/fuzz" -t 5 -j 2
 
 echo
