@@ -219,6 +219,10 @@ fail:
 		xb_warn("%s already has an XDP program not managed by xdpban; remove it with "
 			"'ip link set dev %s xdp off' first",
 			ifname, ifname);
+	else if (fd == -ERANGE)
+		xb_warn("native XDP on %s refused its MTU (too large for XDP without multi-buffer); "
+			"lower the MTU or load with --mode generic",
+			ifname);
 	else
 		xb_warn("cannot attach XDP to %s in %s mode: %s", ifname,
 			lo.flags == XDP_FLAGS_DRV_MODE ? "native" : "generic", strerror(-fd));
