@@ -220,7 +220,8 @@ fail:
 			"'ip link set dev %s xdp off' first",
 			ifname, ifname);
 	else if (fd == -ERANGE)
-		xb_warn("native XDP on %s refused its MTU (too large for XDP without multi-buffer); "
+		xb_warn("native XDP on %s refused its MTU (too large for XDP without "
+			"multi-buffer); "
 			"lower the MTU or load with --mode generic",
 			ifname);
 	else
