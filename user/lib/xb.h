@@ -71,6 +71,9 @@ void xb_duration_format(__u64 seconds, char *buf, size_t size);
 /* ---- clocks ---- */
 
 __u64 xb_now_boot_ns(void);
+struct tm;
+/* mktime() of a local log stamp (tm_min, tm_sec in range), without a zone re-read a call. */
+__s64 xb_local_mktime(const struct tm *tm);
 /* Wall-clock seconds of a CLOCK_BOOTTIME nanosecond stamp. */
 __s64 xb_boot_to_unix(__u64 boot_ns);
 

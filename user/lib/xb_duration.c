@@ -119,3 +119,36 @@ __s64 xb_boot_to_unix(__u64 boot_ns)
 	real_ns = (__s64)real.tv_sec * 1000000000LL + real.tv_nsec;
 	return (real_ns - now_boot + (__s64)boot_ns + 500000000LL) / 1000000000LL;
 }
+
+/*
+ * mktime() for log stamps: glibc's re-reads the time zone (a stat of /etc/localtime) on every
+ * call, which costs more than parsing the line. Zone offsets change on hour boundaries, so
+ * the start of the last hour seen is kept and minutes and seconds added to it.
+ */
+__s64 xb_local_mktime(const struct tm *in)
+{
+	static struct {
+		int year, mon, mday, hour;
+		__s64 base;
+		bool valid;
+	} last;
+	struct tm tm = *in;
+	time_t t;
+
+	if (last.valid && last.year == in->tm_year && last.mon == in->tm_mon &&
+	    last.mday == in->tm_mday && last.hour == in->tm_hour)
+		return last.base + in->tm_min * 60 + in->tm_sec;
+	tm.tm_min = 0;
+	tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	last.year = in->tm_year;
+	last.mon = in->tm_mon;
+	last.mday = in->tm_mday;
+	last.hour = in->tm_hour;
+	last.base = (__s64)t;
+	last.valid = true;
+	return (__s64)t + in->tm_min * 60 + in->tm_sec;
+}

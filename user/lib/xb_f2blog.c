@@ -124,7 +124,7 @@ static bool eat_asctime(struct cur *c, __s64 *when)
 	if (!eat_date_time(&t, ' ', &tm) || !eat(&t, ",") || !eat_num(&t, 3, 999, &ms) ||
 	    !eat(&t, " "))
 		return false;
-	*when = (__s64)mktime(&tm);
+	*when = xb_local_mktime(&tm);
 	*c = t;
 	return true;
 }
@@ -163,11 +163,11 @@ static __s64 bsd_when(struct tm *tm)
 
 	localtime_r(&now, &lt);
 	tm->tm_year = lt.tm_year;
-	t = (__s64)mktime(tm);
+	t = xb_local_mktime(tm);
 	if (t > (__s64)now + 86400) {
 		tm->tm_year--;
 		tm->tm_isdst = -1;
-		t = (__s64)mktime(tm);
+		t = xb_local_mktime(tm);
 	}
 	return t;
 }

@@ -202,11 +202,11 @@ static bool eat_mday_time(struct cur *c, struct tm *tm)
 
 static __s64 local_time(struct tm *tm)
 {
-	time_t t;
+	__s64 t;
 
 	tm->tm_isdst = -1;
-	t = mktime(tm);
-	return t == (time_t)-1 ? 0 : (__s64)t;
+	t = xb_local_mktime(tm);
+	return t == -1 ? 0 : t;
 }
 
 /* Traditional syslog has no year: this year's, unless that is still to come. */
