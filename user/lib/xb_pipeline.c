@@ -35,7 +35,8 @@ struct xb_pipeline {
 	size_t cap, used;
 	struct xb_pipeline_stats st;
 	bool dirty;
-	__s64 swept_at; /* when the full table was last swept */
+	__s64 swept_at; /* when the full table was last swept, wall clock */
+	__s64 swept_when; /* and in the log's own time */
 	__s64 minute; /* the minute bans_this_minute counts */
 	__u32 bans_this_minute;
 };
@@ -147,11 +148,15 @@ static struct tracked *track(struct xb_pipeline *p, const struct xb_prefix *a, _
 			return &p->tab[i];
 	}
 	if (p->used >= p->o.max_tracked) {
-		/* A sweep walks the whole table: at most once a second, or a flood of new
-		 * addresses into a full table would walk it for every line. */
-		if (now == p->swept_at)
+		/* A sweep walks the whole table: at most once a wall-clock second, or once
+		 * the log's own time moved a findtime on (a backlog's stamps run much faster),
+		 * or a flood of new addresses into a full table would walk it every line. */
+		__s64 wall = time(NULL);
+
+		if (wall == p->swept_at && now - p->swept_when < (__s64)p->o.findtime_s)
 			return NULL;
-		p->swept_at = now;
+		p->swept_at = wall;
+		p->swept_when = now;
 		sweep(p, now);
 		if (p->used >= p->o.max_tracked)
 			return NULL;
