@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "config.h"
 #include "droplog.h"
+#include "fleet.h"
 #include "sources.h"
 #include "history.h"
 #include "metrics.h"
@@ -145,6 +146,7 @@ struct daemon {
 	int epoll_fd;
 	struct xbd_metrics *metrics;
 	struct xbd_history *hist;
+	struct xbd_fleet *fleet; /* NULL without [fleet] */
 };
 
 static void on_expired(const struct xb_ban_entry *e, void *ctx)
@@ -199,6 +201,9 @@ static int watch_all(struct daemon *d)
 		if (fd >= 0 && epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
 			return -errno;
 	}
+	ev.data.u32 = UINT32_MAX;
+	if (d->fleet && epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, xbd_fleet_fd(d->fleet), &ev))
+		return -errno;
 	return 0;
 }
 
@@ -260,6 +265,10 @@ static int start(struct daemon *d)
 	/* Before the sources open, so that bans of a back-fill are recorded too. */
 	d->hist = xbd_history_open(&d->cfg, d->cfg.history_retention_s);
 	xbd_history_attach(d->hist, d->src, d->n_src);
+	err = xbd_fleet_start(&d->fleet, &d->cfg, &d->maps);
+	if (err)
+		return err;
+	xbd_fleet_attach_sources(d->fleet, d->src, d->n_src);
 	err = xbd_sources_open(d->src, d->n_src, d->cfg.state_dir, &d->maps);
 	if (err)
 		return err;
@@ -305,6 +314,9 @@ static void do_reload(struct daemon *d, const char *path, const char *pin_dir)
 	if (attach_all(&d->cfg))
 		fprintf(stderr, "xdpband: reload: some interfaces could not be attached\n");
 	droplog_reopen(&d->dl, &d->cfg);
+	if (xbd_fleet_reload(&d->fleet, &d->cfg, &d->maps))
+		fprintf(stderr, "xdpband: reload: the fleet keeps its running configuration\n");
+	xbd_fleet_attach_sources(d->fleet, d->src, d->n_src);
 	if (xbd_sources_open(d->src, d->n_src, d->cfg.state_dir, &d->maps) || watch_all(d))
 		fprintf(stderr, "xdpband: reload: some sources could not be opened\n");
 	if (metrics_start(d))
@@ -331,6 +343,7 @@ static int run(struct daemon *d, const char *path, const char *pin_dir)
 		/* Every wake-up reads every source: cheap, and a missed inotify event costs
 		 * at most a second. */
 		xbd_sources_poll(d->src, d->n_src, false);
+		xbd_fleet_poll(d->fleet);
 		if (reload) {
 			reload = 0;
 			do_reload(d, path, pin_dir);
@@ -434,6 +447,7 @@ int main(int argc, char **argv)
 		err = run(&d, path, pin_dir);
 	}
 	xbd_sources_poll(d.src, d.n_src, true);
+	xbd_fleet_stop(d.fleet);
 	xbd_metrics_stop(d.metrics, d.src, d.n_src);
 	xbd_sources_free(d.src, d.n_src);
 	/* Hit counters live only in the maps: keep them for the next boot. */
