@@ -75,7 +75,7 @@ fleet_conf()
 fleet_start()
 {
 	local name=$1
-	ip netns exec "$FLEET_NS" "$FLEET_XDPBAND" -f -v -c "$FLEET_DIR/$name.conf" \
+	ip netns exec "$FLEET_NS" "$FLEET_XDPBAND" -f -c "$FLEET_DIR/$name.conf" \
 		>"$FLEET_DIR/$name.log" 2>&1 &
 	FLEET_PIDS+=($!)
 }
@@ -172,50 +172,63 @@ fleet_setup()
 	return 1
 }
 
-# fleet_lags FIRST LAST: "NODE PREFIX MS" for the bans FIRST..LAST, from every subscriber.
-fleet_lags()
+# fleet_hist: the subscribers' lag histograms summed, "UPPER_US COUNT" lines (fleet.stats
+# keeps 8 buckets per power of two; xbd_fleet_lag_bucket_us()).
+fleet_hist()
 {
-	local f
-	for f in "$FLEET_DIR"/c*.log; do
-		awk -v n="$(basename "$f" .log)" \
-			'/fleet: banned .* from node p0/ { for (i = 1; i <= NF; i++) if ($i == "ms") print n, $4, $(i - 1) }' "$f"
-	done | awk -v a="$1" -v b="$2" '{ split($2, p, "[./]"); i = (p[2] - 200) * 65536 + p[3] * 256 + p[4]; if (i >= a && i <= b) print }'
+	cat "$FLEET_DIR"/state/c*/fleet.stats |
+		awk '$1 == "lag_hist" { n[$2] += $3 } END { for (u in n) print u, n[u] }' | sort -n
 }
 
-# fleet_stats [T0_US]: median, p90, p99, max of the ms on stdin ("NODE PREFIX MS"), and of
-# each ban's slowest node; with T0_US (when the lines were appended) also the seconds from
-# T0 to the last publish and to the last map entry anywhere, dated by the stream's ts.
+# fleet_stats BEFORE AFTER [T0_US]: samples, median, p90, p99 (each the upper bound of its
+# bucket, so at most 12.5% high, and at most the max) and the largest max_lag_us, in ms, of
+# the bans applied
+# between the histograms BEFORE and AFTER (files); with T0_US (when the lines were appended)
+# also the seconds from T0 to the last publish (the stream's last ts) and to the last map
+# entry on any node (last_applied_us).
 fleet_stats()
 {
-	local ts=$WORK/fleet-ts
-	: >"$ts"
-	[[ -n ${1:-} ]] && fleet_redis --raw XRANGE xdpban:bans - + >"$ts"
+	local last_ts=0 last_apply max
+	if [[ -n ${3:-} ]]; then
+		last_ts=$(fleet_redis --raw XREVRANGE xdpban:bans + - COUNT 1 | awk 'p { print; exit } $1 == "ts" { p = 1 }')
+	fi
+	last_apply=$(cat "$FLEET_DIR"/state/c*/fleet.stats | awk '$1 == "last_applied_us" && $2 + 0 > m { m = $2 + 0 } END { printf "%.0f\n", m }')
+	max=$(cat "$FLEET_DIR"/state/c*/fleet.stats | awk '$1 == "max_lag_us" && $2 + 0 > m { m = $2 + 0 } END { printf "%.0f\n", m }')
 	python3 -c '
 import sys
-t0 = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-ts, lines = {}, open(sys.argv[1]).read().split("\n")
-for i in range(len(lines) - 1):
-    if lines[i] == "prefix":
-        pfx = lines[i + 1]
-    elif lines[i] == "ts":
-        ts[pfx] = int(lines[i + 1])
-rows = [l.split() for l in sys.stdin if l.strip()]
-def pct(v, p):
-    v = sorted(v)
-    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))] if v else float("nan")
-ms = [float(r[2]) for r in rows]
-last = {}
-for r in rows:
-    last[r[1]] = max(last.get(r[1], 0.0), float(r[2]))
-sl = list(last.values())
-pub = done = float("nan")
-if t0 and rows and all(r[1] in ts for r in rows):
-    pub = (max(ts[r[1]] for r in rows) - t0) / 1e6
-    done = max(ts[r[1]] + float(r[2]) * 1000 for r in rows) / 1e6 - t0 / 1e6
-print("%d %.2f %.2f %.2f %.2f %d %.2f %.2f %.2f %.3f %.3f" % (len(ms), pct(ms, 50), pct(ms, 90),
-      pct(ms, 99), max(ms) if ms else float("nan"), len(sl), pct(sl, 50), pct(sl, 99),
-      max(sl) if sl else float("nan"), pub, done))
-' "$ts" "$@"
+def load(path):
+    h = {}
+    for line in open(path):
+        u, c = line.split()
+        h[int(u)] = int(c)
+    return h
+before, after = load(sys.argv[1]), load(sys.argv[2])
+h = sorted((u, c - before.get(u, 0)) for u, c in after.items() if c > before.get(u, 0))
+total = sum(c for _, c in h)
+def pct(p):
+    want, run = p / 100.0 * total, 0
+    for u, c in h:
+        run += c
+        if run >= want:
+            return u / 1000.0
+    return float("nan")
+t0, last_ts, last_apply, mx = (int(a) for a in sys.argv[3:7])
+pub = (last_ts - t0) / 1e6 if t0 else float("nan")
+done = (last_apply - t0) / 1e6 if t0 else float("nan")
+cap = lambda v: min(v, mx / 1000.0)
+print("%d %.2f %.2f %.2f %.2f %.3f %.3f" % (total, cap(pct(50)), cap(pct(90)), cap(pct(99)),
+      mx / 1000.0, pub, done))
+' "$1" "$2" "${3:-0}" "$last_ts" "$last_apply" "$max"
+}
+
+# fleet_cpu PID...: their user + system CPU time so far, in microseconds.
+fleet_cpu()
+{
+	local pid hz
+	hz=$(getconf CLK_TCK)
+	for pid in "$@"; do
+		awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null
+	done | awk -v hz="$hz" '{ t += $1 } END { printf "%.0f\n", t * 1000000 / hz }'
 }
 
 fleet_mem()
@@ -274,7 +287,7 @@ bench_fleet()
 fleet_body()
 {
 	local m0 m1 t0 t1 total s1 s2 n=$FLEET_NODES b=$FLEET_BANS burst=$FLEET_BURST
-	local stream set exp mem=$FLEET_MEM
+	local stream set exp mem=$FLEET_MEM c0 c1 r0 r1 p0 p1 cpu
 	if ! command -v redis-server >/dev/null || ! ldd "$FLEET_XDPBAND" | grep -q hiredis; then
 		say "fleet: needs redis-server and an xdpband built with the fleet (hiredis)"
 		return 1
@@ -282,13 +295,23 @@ fleet_body()
 	t0=$(now_ns)
 	fleet_setup || return 1
 	say "fleet: $n subscribers connected in $(fdiv $(($(now_ns) - t0)) 1000000000 1) s"
+	: >"$WORK/fleet-h0"
 	fleet_phase 0 "$b" "$FLEET_RATE"
 	fleet_wait applied $((n * b)) "paced bans applied" || return 1
-	s1=$(fleet_lags 0 $((b - 1)) | fleet_stats)
+	fleet_hist >"$WORK/fleet-h1"
+	s1=$(fleet_stats "$WORK/fleet-h0" "$WORK/fleet-h1")
+	c0=$(fleet_cpu "${FLEET_PIDS[@]:1}")
+	r0=$(fleet_cpu "$FLEET_RPID")
+	p0=$(fleet_cpu "${FLEET_PIDS[0]}")
 	t0=$(date +%s%6N)
 	fleet_phase "$b" "$burst" 0
 	fleet_wait applied $((n * (b + burst))) "burst bans applied" || return 1
-	s2=$(fleet_lags "$b" $((b + burst - 1)) | fleet_stats "$t0")
+	c1=$(fleet_cpu "${FLEET_PIDS[@]:1}")
+	r1=$(fleet_cpu "$FLEET_RPID")
+	p1=$(fleet_cpu "${FLEET_PIDS[0]}")
+	fleet_hist >"$WORK/fleet-h2"
+	s2=$(fleet_stats "$WORK/fleet-h1" "$WORK/fleet-h2" "$t0")
+	cpu="$(fdiv $((c1 - c0)) $((n * burst)) 1) $(fdiv $((r1 - r0)) $((n * burst)) 1) $(fdiv $((p1 - p0)) "$burst" 1)"
 	fleet_stop_subscribers
 	m0=$(fleet_mem)
 	t0=$(now_ns)
@@ -300,32 +323,39 @@ fleet_body()
 	stream=$(fleet_key_mem xdpban:bans)
 	set=$(fleet_key_mem xdpban:bans:set)
 	exp=$(fleet_key_mem xdpban:bans:exp)
-	fleet_report "$s1" "$s2" $((t1 - t0)) "$m0" "$m1" "$total" "$stream" "$set" "$exp"
+	fleet_report "$s1" "$s2" $((t1 - t0)) "$m0" "$m1" "$total" "$stream" "$set" "$exp" "$cpu"
 }
 
-# fleet_report PACED BURST MEM_NS MEM0 MEM1 BANS STREAM SET EXP: the markdown section.
+# fleet_report PACED BURST MEM_NS MEM0 MEM1 BANS STREAM SET EXP CPU: the markdown section.
 fleet_report()
 {
-	local -a p q
+	local -a p q c
 	local mem=$FLEET_MEM
 	read -r -a p <<<"$1"
 	read -r -a q <<<"$2"
+	read -r -a c <<<"${10}"
 	cat <<EOF
 $FLEET_NODES subscribing nodes and one publisher, each a real \`xdpband\` with its own pinned
 maps, state dir (on a tmpfs) and two Redis connections; one \`redis-server\`
 $(redis-server --version | awk '{ print $3 }' | tr -d v=) on a unix socket; all on this machine ($(nproc) vCPUs shared by
-$((FLEET_NODES + 2)) processes). Latency: from the publisher's \`xbd_fleet_publish()\` (its own
-map entry already in place) to \`xb_bans_add()\` returning on a subscriber, one clock.
-"Slowest node": per ban, the last of the $FLEET_NODES to have it.
+$((FLEET_NODES + 2)) processes), run as the systemd unit runs them (no -v). Latency: from the
+publisher's \`xbd_fleet_publish()\` (its own map entry already in place) to \`xb_bans_add()\`
+returning on a subscriber, one clock, one sample per ban and subscriber; percentiles are the
+upper bounds of the subscribers' lag histograms (fleet.stats, buckets at most 12.5% wide),
+max is exact.
 
-| phase | samples | median | p90 | p99 | max | slowest node: median | p99 | max |
-|---|--:|--:|--:|--:|--:|--:|--:|--:|
-| $FLEET_BANS bans, $FLEET_RATE/s | ${p[0]} | ${p[1]} ms | ${p[2]} ms | ${p[3]} ms | ${p[4]} ms | ${p[6]} ms | ${p[7]} ms | ${p[8]} ms |
-| $FLEET_BURST bans at once | ${q[0]} | ${q[1]} ms | ${q[2]} ms | ${q[3]} ms | ${q[4]} ms | ${q[6]} ms | ${q[7]} ms | ${q[8]} ms |
+| phase | samples | median | p90 | p99 | max |
+|---|--:|--:|--:|--:|--:|
+| $FLEET_BANS bans, $FLEET_RATE/s | ${p[0]} | ${p[1]} ms | ${p[2]} ms | ${p[3]} ms | ${p[4]} ms |
+| $FLEET_BURST bans at once | ${q[0]} | ${q[1]} ms | ${q[2]} ms | ${q[3]} ms | ${q[4]} ms |
 
 The burst: $FLEET_BURST lines appended at once; the publisher had decided and published the
-last of them ${q[9]} s later, and the last of the $((FLEET_BURST * FLEET_NODES)) map entries was in place
-${q[10]} s after the append: $(fdiv $((FLEET_BURST * FLEET_NODES)) "${q[10]}" 0) bans applied a second over the fleet.
+last of them ${q[5]} s later, and the last of the $((FLEET_BURST * FLEET_NODES)) map entries was in place
+${q[6]} s after the append: $(fdiv $((FLEET_BURST * FLEET_NODES)) "${q[6]}" 0) bans applied a second over the fleet. CPU time
+(user + system) during the burst: **${c[0]} µs per ban per subscriber** (reading, checking,
+verifying, applying with the journal), ${c[1]} µs of Redis per ban per subscriber (one XREAD
+delivery each, plus the publishing script), ${c[2]} µs of the publisher per ban (source,
+own map entry and journal, signing, publishing).
 
 Redis memory: with the subscribers stopped, the publisher published $mem more bans in
 $(fdiv "$3" 1000000000 1) s ($(fdiv "$mem" "$(fdiv "$3" 1000000000 3)" 0)/s, ban and journal included); INFO used_memory grew by

@@ -90,10 +90,11 @@ timed()
 	return "$rc"
 }
 
-# median N...: the median of integers (the lower middle one for an even count).
+# median N...: the median of integers (the mean of the middle two for an even count).
 median()
 {
-	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+	printf '%s\n' "$@" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%.0f\n", (v[int((NR + 1) / 2)] + v[int(NR / 2) + 1]) / 2 }'
 }
 
 # fdiv A B [DIGITS]: A / B as a decimal; "n/a" when B is 0.

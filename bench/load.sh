@@ -104,7 +104,7 @@ load_daemon()
 	local -n _ns=$3
 	printf '[xdpband]\npin_dir = %s\nstate_dir = %s\nlog_syslog = no\n' "$pin" "$state" >"$conf"
 	t0=$(now_ns)
-	ip netns exec "$LOAD_NS" "$BUILD/xdpband" -f -c "$conf" 2>"$log" &
+	ip netns exec "$LOAD_NS" "${XDPBAND:-$BUILD/xdpband}" -f -c "$conf" 2>"$log" &
 	pid=$!
 	for ((i = 0; i < 6000; i++)); do
 		if grep -qs 'restored' "$log"; then

@@ -37,7 +37,7 @@ full)
 	PROG_MAX=1000000
 	LOAD_N=1000000 LOAD_ROUNDS=3
 	LOG_N=1000000 LOG_F2B=100000 LOG_ROUNDS=3
-	VETH_ROUNDS=4 VETH_SECS=1 VETH_SIZES=(1 10000 1000000)
+	VETH_ROUNDS=5 VETH_SECS=1 VETH_SIZES=(1 10000 1000000)
 	SETTLE_S=2
 	# perf profiles next to the misses (only when perf works)
 	PROFILE=1
@@ -281,11 +281,23 @@ write_doc()
 	} >"$tmp" && mv "$tmp" "$DOC"
 }
 
+# snapshot_bins: copies of the binaries, so that a rebuild of build/ while this runs (others
+# may run make in the same tree) cannot mix two versions into one run's numbers.
+snapshot_bins()
+{
+	mkdir -p "$WORK/bin" &&
+		cp "$BANCTL" "$BUILD/xdpband" "$XB_BENCH" "$WORK/bin/" || return 1
+	BANCTL=$WORK/bin/banctl
+	XB_BENCH=$WORK/bin/xb_bench
+	XDPBAND=$WORK/bin/xdpband
+}
+
 main()
 {
 	local t0
 	preflight
 	bench_init || exit 1
+	snapshot_bins || exit 1
 	TSV=$WORK/results.tsv
 	: >"$TSV"
 	t0=$(now_ns)
