@@ -276,7 +276,8 @@ write_doc()
 		echo "UDP frames, batch 64). Receiver variants set up as in bench/veth.sh. Receive cost ="
 		echo "NET_RX softirq time of the sending CPU ÷ frames (veth runs the peer's NAPI there);"
 		echo "every frame is checked to be dropped by the variant's own counter. Ratios are"
-		echo "taken within each round, then the median."
+		echo "taken within each round, then the median. The sender column is the task's exact"
+		echo "CPU time less the tick-sampled softirq time, so it is only good to about ±20 ns."
 		cat "$WORK/veth.md"
 	} >"$tmp" && mv "$tmp" "$DOC"
 }
