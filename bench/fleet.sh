@@ -215,9 +215,11 @@ def pct(p):
 t0, last_ts, last_apply, mx = (int(a) for a in sys.argv[3:7])
 pub = (last_ts - t0) / 1e6 if t0 else float("nan")
 done = (last_apply - t0) / 1e6 if t0 else float("nan")
-cap = lambda v: min(v, mx / 1000.0)
+# max_lag_us counts since the start; in this phase it is at most the top bucket.
+top = min(mx / 1000.0, h[-1][0] / 1000.0) if h else float("nan")
+cap = lambda v: min(v, top)
 print("%d %.2f %.2f %.2f %.2f %.3f %.3f" % (total, cap(pct(50)), cap(pct(90)), cap(pct(99)),
-      mx / 1000.0, pub, done))
+      top, pub, done))
 ' "$1" "$2" "${3:-0}" "$last_ts" "$last_apply" "$max"
 }
 
@@ -229,6 +231,12 @@ fleet_cpu()
 	for pid in "$@"; do
 		awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null
 	done | awk -v hz="$hz" '{ t += $1 } END { printf "%.0f\n", t * 1000000 / hz }'
+}
+
+# fleet_busy: CPU time the whole machine spent busy so far (all CPUs), in microseconds.
+fleet_busy()
+{
+	awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { printf "%.0f\n", ($2 + $3 + $4 + $7 + $8 + $9) * 1000000 / hz }' /proc/stat
 }
 
 fleet_mem()
@@ -287,7 +295,7 @@ bench_fleet()
 fleet_body()
 {
 	local m0 m1 t0 t1 total s1 s2 n=$FLEET_NODES b=$FLEET_BANS burst=$FLEET_BURST
-	local stream set exp mem=$FLEET_MEM c0 c1 r0 r1 p0 p1 cpu
+	local stream set exp mem=$FLEET_MEM c0 c1 r0 r1 p0 p1 cpu w0 w1 b0 b1 f0 f1
 	if ! command -v redis-server >/dev/null || ! ldd "$FLEET_XDPBAND" | grep -q hiredis; then
 		say "fleet: needs redis-server and an xdpband built with the fleet (hiredis)"
 		return 1
@@ -296,6 +304,9 @@ fleet_body()
 	fleet_setup || return 1
 	say "fleet: $n subscribers connected in $(fdiv $(($(now_ns) - t0)) 1000000000 1) s"
 	: >"$WORK/fleet-h0"
+	w0=$(now_ns)
+	b0=$(fleet_busy)
+	f0=$(fleet_cpu "${FLEET_PIDS[@]}" "$FLEET_RPID")
 	fleet_phase 0 "$b" "$FLEET_RATE"
 	fleet_wait applied $((n * b)) "paced bans applied" || return 1
 	fleet_hist >"$WORK/fleet-h1"
@@ -309,9 +320,15 @@ fleet_body()
 	c1=$(fleet_cpu "${FLEET_PIDS[@]:1}")
 	r1=$(fleet_cpu "$FLEET_RPID")
 	p1=$(fleet_cpu "${FLEET_PIDS[0]}")
+	b1=$(fleet_busy)
+	f1=$(fleet_cpu "${FLEET_PIDS[@]}" "$FLEET_RPID")
+	w1=$(now_ns)
 	fleet_hist >"$WORK/fleet-h2"
 	s2=$(fleet_stats "$WORK/fleet-h1" "$WORK/fleet-h2" "$t0")
 	cpu="$(fdiv $((c1 - c0)) $((n * burst)) 1) $(fdiv $((r1 - r0)) $((n * burst)) 1) $(fdiv $((p1 - p0)) "$burst" 1)"
+	# What else ran meanwhile: the machine's busy time less the fleet's, over its capacity.
+	cpu+=" $(fdiv $((100 * (b1 - b0 - (f1 - f0)))) $(((w1 - w0) * $(nproc) / 1000)) 0)"
+	cpu+=" $(fdiv $((100 * (f1 - f0))) $(((w1 - w0) * $(nproc) / 1000)) 0)"
 	fleet_stop_subscribers
 	m0=$(fleet_mem)
 	t0=$(now_ns)
@@ -341,8 +358,8 @@ $(redis-server --version | awk '{ print $3 }' | tr -d v=) on a unix socket; all 
 $((FLEET_NODES + 2)) processes), run as the systemd unit runs them (no -v). Latency: from the
 publisher's \`xbd_fleet_publish()\` (its own map entry already in place) to \`xb_bans_add()\`
 returning on a subscriber, one clock, one sample per ban and subscriber; percentiles are the
-upper bounds of the subscribers' lag histograms (fleet.stats, buckets at most 12.5% wide),
-max is exact.
+upper bounds of the subscribers' lag histograms (fleet.stats, buckets at most 12.5% wide);
+max is exact (max_lag_us), unless an earlier phase had a larger one: then its top bucket.
 
 | phase | samples | median | p90 | p99 | max |
 |---|--:|--:|--:|--:|--:|
@@ -355,7 +372,8 @@ ${q[6]} s after the append: $(fdiv $((FLEET_BURST * FLEET_NODES)) "${q[6]}" 0) b
 (user + system) during the burst: **${c[0]} µs per ban per subscriber** (reading, checking,
 verifying, applying with the journal), ${c[1]} µs of Redis per ban per subscriber (one XREAD
 delivery each, plus the publishing script), ${c[2]} µs of the publisher per ban (source,
-own map entry and journal, signing, publishing).
+own map entry and journal, signing, publishing). Over both phases the fleet (its processes
+and Redis) used ${c[4]}% of the machine's CPU, other work on the machine ${c[3]}%.
 
 Redis memory: with the subscribers stopped, the publisher published $mem more bans in
 $(fdiv "$3" 1000000000 1) s ($(fdiv "$mem" "$(fdiv "$3" 1000000000 3)" 0)/s, ban and journal included); INFO used_memory grew by

@@ -10,7 +10,7 @@ PKGS=(
 	# libraries of the daemon
 	libinih-dev libpcre2-dev libsqlite3-dev libhiredis-dev libssl-dev libmicrohttpd-dev
 	# the real programs the sources read, tested against; the peers of the benchmarks
-	fail2ban spamd spamc nftables ipset iptables redis-server ethtool linux-perf
+	fail2ban spamd spamc nftables ipset iptables redis-server ethtool linux-perf openssl
 	prometheus prometheus-node-exporter chromium fonts-dejavu-core
 	# tests, demo and checks
 	iproute2 iputils-ping procps python3-scapy cppcheck clang-format shellcheck

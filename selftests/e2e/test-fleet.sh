@@ -186,6 +186,20 @@ stop_node()
 	assert_eq "$rc" 0 "node $n exit status after SIGTERM"
 }
 
+# wait_log N PATTERN [COUNT]: until node N's log has COUNT (1) lines matching PATTERN (5 s).
+wait_log()
+{
+	local i
+	for ((i = 0; i < 50; i++)); do
+		if [[ $(grep -c -- "$2" "$TEST_TMP/node$1.log") -ge ${3:-1} ]]; then
+			echo "ok: node $1 logged '$2'"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "node $1 did not log '$2' ${3:-1} times: $(tail -n 20 "$TEST_TMP/node$1.log")"
+}
+
 # fstat N KEY: a counter of node N's state_dir/fleet.stats.
 fstat()
 {
@@ -283,11 +297,23 @@ test_fleet_propagate()
 	ping_dropped v4
 	wait_fstat 1 published 1
 	wait_fstat 1 own 1
-	grep 'fleet: banned' "$TEST_TMP/node2.log"
 	sleep 1
 	for n in 2 3; do
 		assert_eq "$(fstat "$n" applied)" 1 "node $n: applied once"
 	done
+	# SIGHUP: the fleet client starts again (a new run: its counters restart) and follows
+	# on from its saved ID; node 1's sources, rebuilt, still publish.
+	kill -HUP "${NODE_PID[2]}" "${NODE_PID[1]}"
+	for n in 1 2; do
+		wait_log "$n" 'configuration reloaded'
+		wait_log "$n" 'fleet: connected to redis' 2
+	done
+	wait_fstat 2 applied 0
+	ban_on_1 192.0.2.31
+	wait_node_ban 2 192.0.2.31/32
+	wait_node_ban 3 192.0.2.31/32
+	wait_fstat 2 applied 1
+	wait_fstat 3 applied 2
 	for n in 3 2 1; do
 		stop_node "$n"
 	done

@@ -523,7 +523,7 @@ static bool name_ok(const char *s, size_t len)
 	if (!len)
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+		if (!isalnum((unsigned char)s[i]) && (!s[i] || !strchr("-_.", s[i])))
 			return false;
 	return true;
 }

@@ -54,29 +54,30 @@ const char *const xbd_fleet_field_names[__XBD_FF_MAX] = {
  * ban never replaces a longer one in the current set; up to 100 expired bans leave it.
  */
 static const char publish_lua[] =
-	"local id = redis.call('XADD', KEYS[1], 'MINID', ARGV[1], '*', unpack(ARGV, 6))\n"
-	"local cur = redis.call('ZSCORE', KEYS[3], ARGV[3])\n"
+	"local s, h, z = KEYS[1], KEYS[2], KEYS[3]\n"
+	"local id = redis.call('XADD', s, 'MINID', ARGV[1], '*', unpack(ARGV, 6))\n"
+	"local cur = redis.call('ZSCORE', z, ARGV[3])\n"
 	"local exp = tonumber(ARGV[4])\n"
 	"if not cur or (cur ~= 'inf' and (exp == 0 or exp >= tonumber(cur))) then\n"
-	"  redis.call('HSET', KEYS[2], ARGV[3], ARGV[5])\n"
-	"  redis.call('ZADD', KEYS[3], exp == 0 and 'inf' or ARGV[4], ARGV[3])\n"
+	"  redis.call('HSET', h, ARGV[3], ARGV[5])\n"
+	"  redis.call('ZADD', z, exp == 0 and 'inf' or ARGV[4], ARGV[3])\n"
 	"end\n"
-	"local old = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[2], 'LIMIT', 0, "
-	"100)\n"
+	"local old = redis.call('ZRANGEBYSCORE', z, '-inf', '(' .. ARGV[2], 'LIMIT', 0, 100)\n"
 	"if #old > 0 then\n"
-	"  redis.call('ZREM', KEYS[3], unpack(old))\n"
-	"  redis.call('HDEL', KEYS[2], unpack(old))\n"
+	"  redis.call('ZREM', z, unpack(old))\n"
+	"  redis.call('HDEL', h, unpack(old))\n"
 	"end\n"
 	"return id\n";
 
 /* Housekeeping: expired bans leave the current set. KEYS: hash, zset. ARGV: now. */
-static const char expire_lua[] = "local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. "
-				 "ARGV[1], 'LIMIT', 0, 1000)\n"
-				 "if #old > 0 then\n"
-				 "  redis.call('ZREM', KEYS[2], unpack(old))\n"
-				 "  redis.call('HDEL', KEYS[1], unpack(old))\n"
-				 "end\n"
-				 "return #old\n";
+static const char expire_lua[] =
+	"local h, z = KEYS[1], KEYS[2]\n"
+	"local old = redis.call('ZRANGEBYSCORE', z, '-inf', '(' .. ARGV[1], 'LIMIT', 0, 1000)\n"
+	"if #old > 0 then\n"
+	"  redis.call('ZREM', z, unpack(old))\n"
+	"  redis.call('HDEL', h, unpack(old))\n"
+	"end\n"
+	"return #old\n";
 
 /* ---- small helpers ---- */
 
@@ -101,7 +102,7 @@ static bool name_ok(const char *s, size_t len, bool empty_ok)
 	if (!len)
 		return empty_ok;
 	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+		if (!isalnum((unsigned char)s[i]) && (!s[i] || !strchr("-_.", s[i])))
 			return false;
 	return true;
 }

@@ -37,7 +37,14 @@
  * the ones to publish queue (at most queue_max, in state_dir/fleet.queue, so a restart keeps
  * them) until a reconnect (1 s, doubling to 30 s). The daemon is single-threaded: the two
  * Redis connections (one blocked in XREAD, one publishing) are hiredis async contexts on an
- * epoll set of their own, whose fd the daemon's loop watches.
+ * epoll set of their own, whose fd the daemon's loop watches; only a TCP connect's name
+ * lookup (getaddrinfo) can block, so give redis = an address or a unix socket.
+ *
+ * The counters (struct xbd_fleet_stats, with a histogram of publish -> map entry lags) are
+ * written to state_dir/fleet.stats, "NAME VALUE" lines, at most once a second; rejections,
+ * connection losses and returns are logged (rejections at most every 10 s, with a count).
+ * The HMAC gives authenticity, not freshness: whoever can write to Redis cannot forge a ban,
+ * but can replay a signed one before its expiry, or flood the stream.
  */
 #ifndef XBD_FLEET_H
 #define XBD_FLEET_H
