@@ -45,7 +45,7 @@ endif
 .SECONDARY:
 .PHONY: all test check clean vmlinux demo bench install man asan-xdpband
 
-all: $(OUTPUT)/banctl $(OUTPUT)/xdpband $(OUTPUT)/test_progs
+all: $(OUTPUT)/banctl $(OUTPUT)/xdpband $(OUTPUT)/test_progs $(OUTPUT)/xb_layout1
 
 $(OUTPUT)/xdpban.bpf.o: $(BPF_SRC) maps/xdpban_maps.h vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
@@ -56,6 +56,17 @@ $(OUTPUT)/xdpban.bpf.o: $(BPF_SRC) maps/xdpban_maps.h vmlinux.h | $(OUTPUT)
 $(OUTPUT)/xdpban.skel.h: $(OUTPUT)/xdpban.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name xdpban_bpf > $@
+
+# Test programs (selftests/progs): the first release's layout, for the migration tests.
+$(OUTPUT)/%.bpf.o: selftests/progs/%.bpf.c maps/xdpban_maps.h vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Imaps $(WARN) \
+		-c $< -o $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+
+$(OUTPUT)/xb_layout1.skel.h: $(OUTPUT)/xb_layout1.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xb_layout1_bpf > $@
 
 $(OUTPUT)/%.o: %.c $(OUTPUT)/xdpban.skel.h maps/xdpban_maps.h $(wildcard user/lib/*.h) \
 		$(wildcard user/banctl/*.h) $(wildcard user/xdpband/*.h) $(wildcard selftests/*.h)
@@ -80,6 +91,13 @@ $(OUTPUT)/tests.h: $(wildcard selftests/prog_tests/*.c) selftests/gen_tests_h.sh
 	$(Q)selftests/gen_tests_h.sh $(wildcard selftests/prog_tests/*.c) > $@
 
 $(OUTPUT)/selftests/test_progs.o: $(OUTPUT)/tests.h
+$(OUTPUT)/selftests/layout1.o: $(OUTPUT)/xb_layout1.skel.h
+
+# What the first release left pinned, for the upgrade test (selftests/e2e/test-upgrade.sh).
+$(OUTPUT)/xb_layout1: $(OUTPUT)/selftests/tools/xb_layout1.o $(OUTPUT)/selftests/layout1.o \
+		$(OUTPUT)/libxdpban.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT)/test_progs: $(TEST_OBJ) $(filter-out %/xdpband.o,$(XDPBAND_OBJ)) $(OUTPUT)/libxdpban.a
 	$(call msg,BINARY,$@)
@@ -104,7 +122,7 @@ test: all asan-xdpband fuzz-build $(OUTPUT)/bench/xb_bench
 check: all
 	$(call msg,FORMAT,bpf maps user selftests)
 	$(Q)clang-format --dry-run --Werror $(BPF_SRC) maps/*.h user/*/*.[ch] selftests/*.[ch] \
-		selftests/prog_tests/*.c fuzz/*.[ch]
+		selftests/prog_tests/*.c selftests/progs/*.c selftests/tools/*.c fuzz/*.[ch]
 	$(call msg,SHELLCHK,scripts selftests)
 	$(Q)shellcheck -x scripts/*.sh selftests/*.sh selftests/e2e/*.sh completion/banctl.bash \
 		fuzz/run.sh

@@ -11,9 +11,13 @@
 
 /*
  * Bumped whenever a struct below or a map definition changes, so a new build never reads
- * maps pinned by an older one as if they had its layout.
+ * maps pinned by an older one as if they had its layout. A load over older maps migrates
+ * them (user/lib/xb_migrate.c); every change below needs its conversion there.
+ *   1  first release. Its first builds had a 4-byte-data xb_lpm_v4_key, later ones the
+ *      padded one: told apart by the pinned map's key size, not by this number.
+ *   2  xb_meta records migrations and counts adds refused by a full map (enum xb_table).
  */
-#define XB_LAYOUT_VERSION 1
+#define XB_LAYOUT_VERSION 2
 
 #define XB_PIN_DIR_DEFAULT "/sys/fs/bpf/xdpban"
 #define XB_PIN_DIR_ENV "XDPBAN_PIN_DIR"
@@ -230,11 +234,27 @@ struct xb_iface {
 	char name[XB_IFNAME_LEN];
 };
 
-/* The one entry of xb_meta: which layout the pinned maps were created with. */
+/* The maps an add can find full, as counted in xb_meta.full_refusals. */
+enum xb_table {
+	XB_TABLE_BAN_V4 = 0,
+	XB_TABLE_BAN_V6,
+	XB_TABLE_PFX_V4,
+	XB_TABLE_PFX_V6,
+	XB_TABLE_ALLOW_V4,
+	XB_TABLE_ALLOW_V6,
+	__XB_TABLE_MAX,
+};
+
+/*
+ * The one entry of xb_meta: which layout the pinned maps have, and what happened to them.
+ * Written by user space only, under the pin-dir lock.
+ */
 struct xb_meta {
 	__u32 layout_version;
-	__u32 pad;
-	__u64 created_at; /* CLOCK_REALTIME seconds */
+	__u32 migrated_from; /* layout of the maps the last migration read; 0 = none */
+	__u64 created_at; /* CLOCK_REALTIME seconds, kept across migrations */
+	__u64 migrated_at; /* CLOCK_REALTIME seconds of the last migration or resize */
+	__u64 full_refusals[__XB_TABLE_MAX]; /* adds refused because the map was full */
 };
 
 #endif /* XDPBAN_MAPS_H */

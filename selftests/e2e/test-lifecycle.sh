@@ -102,7 +102,8 @@ test_upgrade_under_traffic()
 	assert_eq "$(bjson status | json_q 'len(d["interfaces"])')" 1 "still one attachment"
 }
 
-# A full map: the add fails whole, naming the map and how to raise it; no eviction.
+# A full map: the add fails whole, naming the map and how to raise it; no eviction; the
+# refusal is counted. Raising the capacity resizes the maps with every ban kept.
 test_map_full()
 {
 	local out before
@@ -114,7 +115,16 @@ test_map_full()
 	echo "$out"
 	[[ $out == *"xb_ban_v4 is full"*"--max-ban-v4"* ]] || fail "message lacks map and option: $out"
 	assert_eq "$(bjson list)" "$before" "maps unchanged by the failed add"
-	check_fail 1 banctl_b load "$IF_B" --max-ban-v4 8 >/dev/null 2>&1 || exit 1
+	assert_eq "$(bjson status | json_q '[m["full_refusals"] for m in d["maps"] if m["name"] == "xb_ban_v4"][0]')" \
+		1 "the refusal counted"
+	check_fail 1 banctl_b load "$IF_B" --max-ban-v4 2 >/dev/null 2>&1 || exit 1
+	out=$(check_run banctl_b load "$IF_B" --max-ban-v4 8 2>&1) || exit 1
+	[[ $out == *"resized"* ]] || fail "no resize reported: $out"
+	check_run banctl_b add 192.0.2.4 192.0.2.5
+	assert_eq "$(bjson list | json_q 'len(d)')" 5 "bans kept by the resize, and room for more"
+	assert_eq "$(bjson status | json_q '[m["full_refusals"] for m in d["maps"] if m["name"] == "xb_ban_v4"][0]')" \
+		1 "the refusal count kept by the resize"
+	ping_ok v4
 }
 
 # Bans that would lock the box out are refused, naming what they would cut off.

@@ -26,7 +26,7 @@ test_status()
 	assert_gt "$(json_q 'd["interfaces"][0]["prog_id"]' <<<"$js")" 0 "status: prog_id"
 	assert_gt "$(json_q 'd["interfaces"][0]["link_id"]' <<<"$js")" 0 "status: link_id"
 	assert_eq "$(json_q 'd["pin_dir"]' <<<"$js")" "$PIN_DIR" "status: pin_dir"
-	assert_eq "$(json_q 'd["layout_version"]' <<<"$js")" 1 "status: layout_version"
+	assert_eq "$(json_q 'd["layout_version"]' <<<"$js")" 2 "status: layout_version"
 	assert_eq "$(json_q 'next(m["entries"] for m in d["maps"] if m["name"] == "xb_ban_v4")' \
 		<<<"$js")" 0 "status: xb_ban_v4 entries before any ban"
 	assert_gt "$(json_q 'next(m["max_entries"] for m in d["maps"] if m["name"] == "xb_ban_v4")' \

@@ -127,12 +127,16 @@ static void test_minscore(void)
 	xb_pipeline_free(p);
 }
 
-/* More addresses than tracked: counted as untracked, never unbounded memory. */
+/*
+ * More addresses than tracked: memory stays bounded, and the oldest are forgotten, never a
+ * new one refused: an attacker failing among a flood of other addresses is still banned.
+ */
 static void test_bounded(void)
 {
 	struct xb_pipeline_opts o = base_opts();
 	struct xb_pipeline_stats st;
 	struct xb_pipeline *p;
+	int attacker_banned_at = -1;
 	char addr[32];
 
 	o.max_tracked = 100;
@@ -143,18 +147,46 @@ static void test_bounded(void)
 		struct xb_line_event ev;
 
 		snprintf(addr, sizeof(addr), "10.9.%d.%d", i / 250, i % 250 + 1);
-		ev = fail_from(addr, 1000);
-		xb_pipeline_feed(p, NULL, &ev, 0, NULL);
+		ev = fail_from(addr, 1000 + i);
+		ASSERT_EQ(xb_pipeline_feed(p, NULL, &ev, 0, NULL), XB_DEC_COUNTED, "flood counted");
+		if (i >= 900 && i % 20 == 0) {
+			ev = fail_from("203.0.113.66", 1000 + i);
+			if (xb_pipeline_feed(p, NULL, &ev, 0, NULL) == XB_DEC_DRYRUN &&
+			    attacker_banned_at < 0)
+				attacker_banned_at = i;
+		}
 	}
 	xb_pipeline_stats(p, &st);
-	ASSERT_EQ(st.counted, 100, "tracked up to the bound");
-	ASSERT_EQ(st.untracked, 900, "the rest counted as untracked");
-	/* Once findtime has passed, the old entries make room. */
-	{
-		struct xb_line_event ev = fail_from("10.99.0.1", 5000);
+	ASSERT_EQ(st.untracked, 0, "no failure left uncounted");
+	ASSERT_GE(st.evicted, 900, "the oldest forgotten to make room");
+	ASSERT_EQ(attacker_banned_at, 940, "the attacker banned at its third failure");
+	xb_pipeline_free(p);
+}
 
-		ASSERT_EQ(xb_pipeline_feed(p, NULL, &ev, 0, NULL), XB_DEC_COUNTED, "room again");
+/* maxretry 1 without bantime.increment bans at once and keeps no table entry at all. */
+static void test_maxretry1_untracked(void)
+{
+	struct xb_pipeline_opts o = base_opts();
+	struct xb_pipeline_stats st;
+	struct xb_pipeline *p;
+	char addr[32];
+
+	o.maxretry = 1;
+	o.max_tracked = 10;
+	p = xb_pipeline_new(&o);
+	if (!ASSERT_OK_PTR(p, "new"))
+		return;
+	for (int i = 0; i < 500; i++) {
+		struct xb_line_event ev;
+
+		snprintf(addr, sizeof(addr), "10.8.%d.%d", i / 250, i % 250 + 1);
+		ev = fail_from(addr, 1000);
+		ASSERT_EQ(xb_pipeline_feed(p, NULL, &ev, 0, NULL), XB_DEC_DRYRUN, "banned at once");
 	}
+	xb_pipeline_stats(p, &st);
+	ASSERT_EQ(st.dryrun, 500, "every address banned");
+	ASSERT_EQ(st.evicted, 0, "nothing tracked, nothing evicted");
+	ASSERT_FALSE(xb_pipeline_dirty(p), "nothing to save");
 	xb_pipeline_free(p);
 }
 
@@ -239,6 +271,8 @@ void test_pipeline(void)
 		test_minscore();
 	if (test__start_subtest("bounded"))
 		test_bounded();
+	if (test__start_subtest("maxretry1_untracked"))
+		test_maxretry1_untracked();
 	if (test__start_subtest("maps"))
 		test_maps();
 }

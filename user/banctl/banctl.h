@@ -28,6 +28,9 @@ void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The pid of the xdpband that runs with this state dir, 0 when none does. */
+int daemon_pid(const char *dir);
+
 /* Parses PREFIX, naming the argument in the error; warns when host bits were cleared. */
 int parse_prefix_arg(const char *text, struct xb_prefix *pfx, const char *where);
 int parse_u32_arg(const char *text, const char *what, __u32 min, __u32 max, __u32 *out);

@@ -17,8 +17,10 @@ static int load_usage(void)
 	       "                  [--log-limit RATE] [--log-burst N]\n"
 	       "Attach the XDP program to each IFACE; all share one ban set. auto tries native\n"
 	       "mode and falls back to generic. On an interface already attached, the program is\n"
-	       "replaced atomically and the bans are kept. Capacities apply when the maps are\n"
-	       "created (defaults %u, %u, %u, %u, %u); maps with bans keep theirs.\n"
+	       "replaced atomically and the bans are kept. Capacities default to %u, %u, %u,\n"
+	       "%u, %u; given for maps that exist, the maps are resized: a new set is built,\n"
+	       "every entry copied, and the program switched to it atomically. Maps pinned by\n"
+	       "an older xdpban (an older layout) are migrated the same way.\n"
 	       "The drop log's rate per class is iptables' -m limit: default 5/min, burst 5;\n"
 	       "given here it resets the buckets, else they are kept.\n",
 	       XB_DEF_BAN_V4_MAX, XB_DEF_BAN_V6_MAX, XB_DEF_PFX_V4_MAX, XB_DEF_PFX_V6_MAX,
@@ -60,6 +62,32 @@ static int check_ifaces(int n, char **names)
 					 names[i]);
 	}
 	return 0;
+}
+
+/*
+ * A migration (or resize) replaces the maps under a running xdpband, which would go on
+ * writing bans into the old ones: let the daemon do it, at its start or reload.
+ */
+static int check_migration(const struct xb_load_opts *lo)
+{
+	__u32 from = 0;
+	int rc = xb_migrate_needed(pin_dir, lo, &from), pid;
+
+	if (rc <= 0)
+		return rc;
+	pid = daemon_pid(state_dir);
+	if (!pid)
+		return 0;
+	if (from == XB_LAYOUT_VERSION)
+		p_err("xdpband (pid %d) uses the maps in %s: set the capacities in its "
+		      "configuration and reload it (systemctl reload xdpband), or stop it first",
+		      pid, pin_dir);
+	else
+		p_err("the maps in %s have layout %u and need migrating to layout %u while "
+		      "xdpband (pid %d) uses them: restart xdpband (it migrates them, bans kept), "
+		      "or stop it first",
+		      pin_dir, from, XB_LAYOUT_VERSION, pid);
+	return -EBUSY;
 }
 
 int do_load(int argc, char **argv)
@@ -137,6 +165,9 @@ int do_load(int argc, char **argv)
 	if (argc > XB_MAX_IFACES)
 		return usage_err("load: at most %d interfaces", XB_MAX_IFACES);
 	err = check_ifaces(argc, argv);
+	if (err)
+		return err;
+	err = check_migration(&lo);
 	if (err)
 		return err;
 
@@ -220,9 +251,39 @@ static const char *map_type_name(__u32 type)
 	}
 }
 
+static struct xb_meta read_meta(struct xb_maps *maps)
+{
+	struct xb_meta meta = {};
+	__u32 key = 0;
+
+	bpf_map_lookup_elem(maps->fd[XB_META], &key, &meta);
+	return meta;
+}
+
+static void print_time(const char *label, __u64 unix_s)
+{
+	char when[32];
+	time_t t = (time_t)unix_s;
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+	printf("%s %s", label, when);
+}
+
 static void status_plain(struct xb_maps *maps, const struct xb_iface *ifc)
 {
-	printf("pin dir %s, layout %d\n\ninterfaces:\n", pin_dir, XB_LAYOUT_VERSION);
+	struct xb_meta meta = read_meta(maps);
+
+	printf("pin dir %s, layout %d", pin_dir, XB_LAYOUT_VERSION);
+	print_time(", maps created", meta.created_at);
+	if (meta.migrated_at) {
+		char what[48] = ", resized";
+
+		if (meta.migrated_from != XB_LAYOUT_VERSION)
+			snprintf(what, sizeof(what), ", migrated from layout %u",
+				 meta.migrated_from);
+		print_time(what, meta.migrated_at);
+	}
+	printf("\n\ninterfaces:\n");
 	for (int i = 0, any = 0; i < XB_MAX_IFACES; i++) {
 		char when[32];
 		time_t t = (time_t)ifc[i].attached_at;
@@ -245,16 +306,25 @@ static void status_plain(struct xb_maps *maps, const struct xb_iface *ifc)
 
 		bpf_obj_get_info_by_fd(maps->fd[id], &info, &len);
 		xb_map_count(maps->fd[id], &entries, &max);
-		printf("  %-12s %-9s %8u / %-8u (%.1f%%)\n", xb_map_names[id],
+		printf("  %-12s %-9s %8u / %-8u (%5.1f%%)", xb_map_names[id],
 		       map_type_name(info.type), entries, max, max ? 100.0 * entries / max : 0.0);
+		if (meta.full_refusals[id - XB_BAN_V4])
+			printf("  %llu adds refused: full",
+			       (unsigned long long)meta.full_refusals[id - XB_BAN_V4]);
+		printf("\n");
 	}
 }
 
 static void status_json(struct xb_maps *maps, const struct xb_iface *ifc)
 {
+	struct xb_meta meta = read_meta(maps);
+
 	jsonw_start_object(json_wtr);
 	jsonw_string_field(json_wtr, "pin_dir", pin_dir);
 	jsonw_uint_field(json_wtr, "layout_version", XB_LAYOUT_VERSION);
+	jsonw_uint_field(json_wtr, "created_at", meta.created_at);
+	jsonw_uint_field(json_wtr, "migrated_from", meta.migrated_from);
+	jsonw_uint_field(json_wtr, "migrated_at", meta.migrated_at);
 	jsonw_name(json_wtr, "interfaces");
 	jsonw_start_array(json_wtr);
 	for (int i = 0; i < XB_MAX_IFACES; i++) {
@@ -276,6 +346,7 @@ static void status_json(struct xb_maps *maps, const struct xb_iface *ifc)
 		jsonw_uint_field(json_wtr, "id", info.id);
 		jsonw_uint_field(json_wtr, "entries", entries);
 		jsonw_uint_field(json_wtr, "max_entries", max);
+		jsonw_uint_field(json_wtr, "full_refusals", meta.full_refusals[id - XB_BAN_V4]);
 		jsonw_end_object(json_wtr);
 	}
 	jsonw_end_array(json_wtr);

@@ -28,23 +28,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* Whether an xdpband holds the pid file of this state dir. */
-static bool daemon_running(const char *state_dir)
-{
-	char path[PATH_MAX + 16];
-	bool running = false;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/xdpband.pid", state_dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (flock(fd, LOCK_EX | LOCK_NB))
-		running = errno == EWOULDBLOCK;
-	close(fd);
-	return running;
-}
-
 /* Under -j the array opens with the first line, so an early failure is the only value. */
 static bool array_open;
 
@@ -235,7 +218,7 @@ int do_log(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (daemon_running(cfg.state_dir)) {
+	if (daemon_pid(cfg.state_dir) > 0) {
 		if (!cfg.log_file[0]) {
 			p_err("xdpband runs and logs to syslog only (no log_file in %s); read it "
 			      "with journalctl -t xdpband",

@@ -4,11 +4,15 @@
  * prefix), and the one place where an error code becomes an exit status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include "banctl.h"
 
 #ifndef XDPBAN_VERSION
@@ -56,6 +60,26 @@ void p_err(const char *fmt, ...)
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "Error: %s\n", last_error);
+}
+
+int daemon_pid(const char *dir)
+{
+	char path[PATH_MAX + 16], text[32] = "";
+	int fd, pid = 0;
+
+	snprintf(path, sizeof(path), "%s/xdpband.pid", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	/* xdpband holds an exclusive lock on its pid file while it runs. */
+	if (flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK) {
+		ssize_t n = read(fd, text, sizeof(text) - 1);
+
+		text[n > 0 ? n : 0] = '\0';
+		pid = atoi(text) > 0 ? atoi(text) : 1;
+	}
+	close(fd);
+	return pid;
 }
 
 int usage_err(const char *fmt, ...)

@@ -19,6 +19,7 @@
 
 enum xb_print_level {
 	XB_WARN,
+	XB_NOTICE, /* not a failure, but shown by default: a migration, a bpffs mounted */
 	XB_INFO,
 	XB_DEBUG,
 };
@@ -27,6 +28,7 @@ typedef void (*xb_print_fn)(enum xb_print_level level, const char *fmt, va_list 
 void xb_set_print(xb_print_fn fn);
 void xb_pr(enum xb_print_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define xb_warn(...) xb_pr(XB_WARN, __VA_ARGS__)
+#define xb_notice(...) xb_pr(XB_NOTICE, __VA_ARGS__)
 #define xb_info(...) xb_pr(XB_INFO, __VA_ARGS__)
 #define xb_debug(...) xb_pr(XB_DEBUG, __VA_ARGS__)
 
@@ -117,6 +119,12 @@ void xb_maps_close(struct xb_maps *maps);
 void xb_maps_unlock(struct xb_maps *maps);
 /* Entries in one map and its capacity; walks the keys, so O(entries). */
 int xb_map_count(int fd, __u32 *entries, __u32 *max_entries);
+/*
+ * When the pins in maps->pin_dir now name other maps than maps holds (a migration or a
+ * resize replaced them), reopens every map: 1 if so, 0 if nothing changed, or -errno
+ * with a message (maps then still holds the old ones).
+ */
+int xb_maps_reopen_if_replaced(struct xb_maps *maps);
 
 /* ---- loading and attaching ---- */
 
@@ -135,6 +143,16 @@ int xb_maps_create(const char *pin_dir, const struct xb_load_opts *opts);
 int xb_attach(const char *pin_dir, const char *ifname, const struct xb_load_opts *opts,
 	      struct xb_iface *iface);
 int xb_detach(const char *pin_dir, const char *ifname);
+/*
+ * Layout migration (and resizing): when the maps pinned in pin_dir have an older layout,
+ * or other capacities than opts asks for, builds a new set, copies every entry across,
+ * switches every pinned link to it with bpf_link_update and replaces the pins. Caller
+ * holds the pin-dir lock (xb_attach() and xb_maps_create() call it). 0 when nothing was
+ * to be done, 1 when the maps were migrated, or -errno with a message (nothing changed).
+ */
+int xb_migrate(const char *pin_dir, const struct xb_load_opts *opts);
+/* Whether xb_migrate() would migrate (1), has nothing to do (0), or would refuse (-errno). */
+int xb_migrate_needed(const char *pin_dir, const struct xb_load_opts *opts, __u32 *from_layout);
 /* Detaches every interface and removes every pin: all bans are gone. */
 int xb_unload_all(const char *pin_dir);
 const char *xb_mode_name(enum xb_xdp_mode mode);

@@ -32,7 +32,7 @@ const char *xb_mode_name(enum xb_xdp_mode mode)
 	}
 }
 
-static __u32 wanted_max(const struct xb_load_opts *o, enum xb_map_id id)
+__u32 xb_wanted_max(const struct xb_load_opts *o, enum xb_map_id id)
 {
 	switch (id) {
 	case XB_BAN_V4:
@@ -64,7 +64,7 @@ static int check_pinned_map(struct bpf_map *map, enum xb_map_id id, const char *
 			    const struct xb_load_opts *o)
 {
 	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), want = wanted_max(o, id);
+	__u32 len = sizeof(info), want = xb_wanted_max(o, id);
 	char path[PATH_MAX];
 	int fd, err = 0;
 
@@ -116,7 +116,7 @@ static int prepare_maps(struct xdpban_bpf *skel, const char *pin_dir, const stru
 	}
 	for (int id = 0; id < __XB_MAP_MAX; id++) {
 		struct bpf_map *map = skel_map(skel, id);
-		__u32 want = wanted_max(o, id);
+		__u32 want = xb_wanted_max(o, id);
 
 		if (!map)
 			return -ENOENT;
@@ -322,6 +322,10 @@ static struct xdpban_bpf *load_skel(const char *pin_dir, const struct xb_load_op
 		xb_warn("cannot open the BPF object: %s", strerror(-*err));
 		return NULL;
 	}
+	/* Older maps, or other capacities asked for: a new set, every entry carried over. */
+	*err = xb_migrate(pin_dir, opts);
+	if (*err < 0)
+		goto fail;
 	*err = prepare_maps(skel, pin_dir, opts);
 	if (*err)
 		goto fail;

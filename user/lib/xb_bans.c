@@ -97,20 +97,40 @@ static void key_to_prefix(enum xb_map_id id, const void *key, struct xb_prefix *
 	}
 }
 
-static void warn_full(enum xb_map_id id, int err)
+_Static_assert(XB_ALLOW_V6 - XB_BAN_V4 + 1 == __XB_TABLE_MAX, "enum xb_table follows xb_map_id");
+
+/* Counted in xb_meta for banctl stats and the metrics, across every process that adds. */
+static void count_full(struct xb_maps *maps, enum xb_map_id id)
 {
-	static const char *const opt[__XB_MAP_MAX] = {
-		[XB_BAN_V4] = "--max-ban-v4",  [XB_BAN_V6] = "--max-ban-v6",
-		[XB_PFX_V4] = "--max-pfx-v4",  [XB_PFX_V6] = "--max-pfx-v6",
-		[XB_ALLOW_V4] = "--max-allow", [XB_ALLOW_V6] = "--max-allow",
+	struct xb_meta meta = {};
+	__u32 key = 0;
+
+	if (id < XB_BAN_V4 || id > XB_ALLOW_V6 || maps->fd[XB_META] < 0 ||
+	    bpf_map_lookup_elem(maps->fd[XB_META], &key, &meta))
+		return;
+	meta.full_refusals[id - XB_BAN_V4]++;
+	bpf_map_update_elem(maps->fd[XB_META], &key, &meta, BPF_ANY);
+}
+
+static void warn_full(struct xb_maps *maps, enum xb_map_id id, int err)
+{
+	static const char *const opt[__XB_MAP_MAX][2] = {
+		[XB_BAN_V4] = { "--max-ban-v4", "max_ban_v4" },
+		[XB_BAN_V6] = { "--max-ban-v6", "max_ban_v6" },
+		[XB_PFX_V4] = { "--max-pfx-v4", "max_pfx_v4" },
+		[XB_PFX_V6] = { "--max-pfx-v6", "max_pfx_v6" },
+		[XB_ALLOW_V4] = { "--max-allow", "max_allow" },
+		[XB_ALLOW_V6] = { "--max-allow", "max_allow" },
 	};
 
-	if (err == -E2BIG || err == -ENOSPC || err == -ENOMEM)
-		xb_warn("map %s is full; nothing was changed; raise its capacity with "
-			"'banctl unload --all' then 'banctl load %s N IFACE...'",
-			xb_map_names[id], opt[id] ? opt[id] : "");
-	else
+	if ((err == -E2BIG || err == -ENOSPC || err == -ENOMEM) && opt[id][0]) {
+		count_full(maps, id);
+		xb_warn("map %s is full; nothing was changed; raise its capacity with 'banctl "
+			"load %s N IFACE...' or %s in xdpban.conf (a resize keeps every ban)",
+			xb_map_names[id], opt[id][0], opt[id][1]);
+	} else {
 		xb_warn("cannot update map %s: %s", xb_map_names[id], strerror(-err));
+	}
 }
 
 /*
@@ -420,7 +440,7 @@ int xb_bans_add(struct xb_maps *maps, const struct xb_ban_req *reqs, size_t n, s
 			continue;
 		err = apply_bans(maps->fd[id], id, idx, keys, vals, m, &u, &at);
 		if (err) {
-			warn_full(id, err);
+			warn_full(maps, id, err);
 			if (bad)
 				*bad = idx[at < m ? at : m - 1];
 			undo_bans(maps, reqs, n, &u);
@@ -619,7 +639,7 @@ int xb_allow_add(struct xb_maps *maps, const struct xb_prefix *pfx, size_t n, si
 			is_new[i] = 1;
 		} else if (errno != EEXIST) {
 			err = -errno;
-			warn_full(id, err);
+			warn_full(maps, id, err);
 			if (bad)
 				*bad = i;
 			break;

@@ -87,7 +87,7 @@ int xb_pin_dir_prepare(const char *pin_dir)
 				pin_dir, strerror(-err), mnt);
 			return err;
 		}
-		xb_info("mounted a bpffs at %s", mnt);
+		xb_notice("mounted a bpffs at %s", mnt);
 		err = mkdir_p(pin_dir);
 		if (err)
 			return err;
@@ -130,10 +130,17 @@ int xb_meta_check(int meta_fd, const char *pin_dir)
 
 	if (bpf_map_lookup_elem(meta_fd, &key, &meta))
 		return -errno;
-	if (meta.layout_version != XB_LAYOUT_VERSION) {
-		xb_warn("maps pinned in %s have layout %u, this build uses layout %u; run "
-			"'banctl --pin-dir %s unload --all' (drops all bans) and load again",
+	if (meta.layout_version < XB_LAYOUT_VERSION) {
+		xb_warn("maps pinned in %s have layout %u, this build uses layout %u; "
+			"'banctl --pin-dir %s load IFACE...' (or restarting xdpband) migrates "
+			"them, bans kept",
 			pin_dir, meta.layout_version, XB_LAYOUT_VERSION, pin_dir);
+		return -EPROTO;
+	}
+	if (meta.layout_version > XB_LAYOUT_VERSION) {
+		xb_warn("maps pinned in %s have layout %u, made by a newer xdpban than this one "
+			"(layout %u); use that build",
+			pin_dir, meta.layout_version, XB_LAYOUT_VERSION);
 		return -EPROTO;
 	}
 	return 0;
@@ -180,6 +187,54 @@ not_loaded:
 cleanup:
 	xb_maps_close(maps);
 	return err;
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+int xb_maps_reopen_if_replaced(struct xb_maps *maps)
+{
+	int fd[__XB_MAP_MAX], lock_fd, err = 0;
+	char path[PATH_MAX];
+	__u32 pinned;
+
+	xb_pin_path(path, sizeof(path), maps->pin_dir, XB_MAP_META);
+	fd[XB_META] = bpf_obj_get(path);
+	if (fd[XB_META] < 0)
+		return -errno;
+	pinned = map_id(fd[XB_META]);
+	close(fd[XB_META]);
+	if (!pinned || pinned == map_id(maps->fd[XB_META]))
+		return 0;
+	/* Shared: a migration holds it exclusively until the whole set is in place. */
+	lock_fd = maps->lock_fd >= 0 ? -1 : xb_lock(maps->pin_dir, false);
+	for (int i = 0; i < __XB_MAP_MAX; i++) {
+		xb_pin_path(path, sizeof(path), maps->pin_dir, xb_map_names[i]);
+		fd[i] = err ? -1 : bpf_obj_get(path);
+		if (fd[i] < 0 && !err)
+			err = -errno;
+	}
+	if (!err)
+		err = xb_meta_check(fd[XB_META], maps->pin_dir);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	for (int i = 0; i < __XB_MAP_MAX; i++) {
+		int drop = err ? fd[i] : maps->fd[i];
+
+		if (drop >= 0)
+			close(drop);
+		if (!err)
+			maps->fd[i] = fd[i];
+	}
+	if (err)
+		xb_warn("the maps in %s were replaced and cannot be reopened: %s", maps->pin_dir,
+			strerror(-err));
+	return err ? err : 1;
 }
 
 void xb_maps_unlock(struct xb_maps *maps)

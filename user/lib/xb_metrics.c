@@ -134,6 +134,7 @@ static int collect_bans(struct xb_maps *maps, struct xb_metrics_kernel *k)
 
 int xb_metrics_collect(struct xb_maps *maps, struct xb_metrics_kernel *k)
 {
+	__u32 meta_key = 0;
 	int err;
 
 	memset(k, 0, sizeof(*k));
@@ -145,6 +146,8 @@ int xb_metrics_collect(struct xb_maps *maps, struct xb_metrics_kernel *k)
 	}
 	if (!err)
 		err = collect_bans(maps, k);
+	if (!err && bpf_map_lookup_elem(maps->fd[XB_META], &meta_key, &k->meta))
+		err = -errno;
 	if (err)
 		xb_warn("cannot read the maps for metrics: %s", strerror(-err));
 	return err;
@@ -417,8 +420,16 @@ static void write_map_fill(FILE *f, const struct xb_metrics_kernel *k)
 
 	for (int id = XB_BAN_V4; id <= XB_ALLOW_V6; id++)
 		sample(&entries, k->entries[id], "map", xb_map_names[id], LABELS_END);
+	struct family full = { .f = f,
+			       .name = "xdpban_map_full_refusals_total",
+			       .type = "counter",
+			       .help = "Adds refused, nothing changed, because the map was full" };
+
 	for (int id = XB_BAN_V4; id <= XB_ALLOW_V6; id++)
 		sample(&cap, k->max_entries[id], "map", xb_map_names[id], LABELS_END);
+	for (int id = XB_BAN_V4; id <= XB_ALLOW_V6; id++)
+		sample(&full, k->meta.full_refusals[id - XB_BAN_V4], "map", xb_map_names[id],
+		       LABELS_END);
 }
 
 /* The daemon's per-source counters: one family per field. */

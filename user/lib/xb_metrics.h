@@ -35,6 +35,8 @@ struct xb_metrics_kernel {
 	/* Entries and capacity of the ban and allow maps (other ids stay 0). */
 	__u32 entries[__XB_MAP_MAX];
 	__u32 max_entries[__XB_MAP_MAX];
+	/* xb_meta: adds refused because the map was full, by enum xb_table. */
+	struct xb_meta meta;
 };
 
 /* One log source of the daemon, for the source="NAME" series. */

@@ -2,10 +2,13 @@
 /*
  * The ban pipeline (see xb_pipeline.h). Failures are tracked in a bounded open-addressing
  * table keyed by address: a ring of the last maxretry failure times, and how often the
- * address was banned already, for bantime.increment.
+ * address was banned already, for bantime.increment. A full table makes room by forgetting
+ * the least recently seen address, never by refusing a new one: a flood of addresses must
+ * not shut the next attacker out of being counted.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,8 @@
 
 #define DEFAULT_TRACKED 65536
 #define MAX_RETRY_TRACKED 64
+/* Slots sampled for the least recently seen entry when the table is full. */
+#define EVICT_SAMPLES 16
 /* fail2ban's formula caps the doubling at 2^20. */
 #define INCREMENT_MAX_SHIFT 20
 
@@ -39,6 +44,7 @@ struct xb_pipeline {
 	__s64 swept_when; /* and in the log's own time */
 	__s64 minute; /* the minute bans_this_minute counts */
 	__u32 bans_this_minute;
+	__u64 rng; /* xorshift state for eviction sampling; fixed seed, reproducible */
 };
 
 const char *xb_decision_name(enum xb_decision d)
@@ -79,6 +85,7 @@ struct xb_pipeline *xb_pipeline_new(const struct xb_pipeline_opts *opts)
 		memcpy(p->ignore, opts->ignore, opts->n_ignore * sizeof(*p->ignore));
 	p->o.ignore = p->ignore;
 	p->o.max_tracked = want;
+	p->rng = 0x9E3779B97F4A7C15ULL;
 	return p;
 }
 
@@ -118,7 +125,9 @@ static void forget(struct xb_pipeline *p, size_t i)
 	for (size_t j = (i + 1) & (p->cap - 1); p->tab[j].used; j = (j + 1) & (p->cap - 1)) {
 		struct tracked t = p->tab[j];
 
+		/* Moved, not freed: the slot left behind must not own the ring too. */
 		p->tab[j].used = false;
+		p->tab[j].ring = NULL;
 		p->used--;
 		for (i = slot_of(p, &t.addr); p->tab[i].used; i = (i + 1) & (p->cap - 1))
 			;
@@ -127,16 +136,38 @@ static void forget(struct xb_pipeline *p, size_t i)
 	}
 }
 
-/* Drops addresses whose failures all lie outside findtime and that were never banned. */
+/*
+ * Drops addresses whose failures all lie outside findtime, unless bantime.increment needs
+ * the count of their bans.
+ */
 static void sweep(struct xb_pipeline *p, __s64 now)
 {
 	for (size_t i = 0; i < p->cap; i++) {
-		if (p->tab[i].used && !p->tab[i].bans &&
+		if (p->tab[i].used && (!p->tab[i].bans || !p->o.increment) &&
 		    p->tab[i].last + (__s64)p->o.findtime_s < now) {
 			forget(p, i);
 			i--; /* the chain moved into i */
 		}
 	}
+}
+
+/* Forgets the least recently seen of a few sampled entries (an approximate LRU). */
+static void evict_one(struct xb_pipeline *p)
+{
+	size_t best = SIZE_MAX;
+
+	for (int k = 0; k < EVICT_SAMPLES || best == SIZE_MAX; k++) {
+		size_t i;
+
+		p->rng ^= p->rng << 13;
+		p->rng ^= p->rng >> 7;
+		p->rng ^= p->rng << 17;
+		i = (size_t)p->rng & (p->cap - 1);
+		if (p->tab[i].used && (best == SIZE_MAX || p->tab[i].last < p->tab[best].last))
+			best = i;
+	}
+	forget(p, best);
+	p->st.evicted++;
 }
 
 static struct tracked *track(struct xb_pipeline *p, const struct xb_prefix *a, __s64 now)
@@ -153,13 +184,13 @@ static struct tracked *track(struct xb_pipeline *p, const struct xb_prefix *a, _
 		 * or a flood of new addresses into a full table would walk it every line. */
 		__s64 wall = time(NULL);
 
-		if (wall == p->swept_at && now - p->swept_when < (__s64)p->o.findtime_s)
-			return NULL;
-		p->swept_at = wall;
-		p->swept_when = now;
-		sweep(p, now);
+		if (wall != p->swept_at || now - p->swept_when >= (__s64)p->o.findtime_s) {
+			p->swept_at = wall;
+			p->swept_when = now;
+			sweep(p, now);
+		}
 		if (p->used >= p->o.max_tracked)
-			return NULL;
+			evict_one(p);
 		return track(p, a, now);
 	}
 	memset(&p->tab[i], 0, sizeof(p->tab[i]));
@@ -304,6 +335,11 @@ static enum xb_decision on_fail(struct xb_pipeline *p, struct xb_maps *maps,
 	if (ev->has_score && p->o.has_minscore && ev->score < p->o.minscore) {
 		p->st.ignored++;
 		return XB_DEC_IGNORED;
+	}
+	if (p->o.maxretry == 1 && !p->o.increment) {
+		/* Nothing to count and no ban history to keep: no table entry. */
+		fill_req(p, ev, ban_length(&p->o, 0), r);
+		return ban(p, maps, r);
 	}
 	t = track(p, &ev->addr, when);
 	p->dirty = true;

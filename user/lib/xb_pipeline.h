@@ -52,7 +52,8 @@ struct xb_pipeline_stats {
 	__u64 ignored;
 	__u64 dryrun;
 	__u64 errors;
-	__u64 untracked; /* failures dropped because max_tracked addresses were tracked */
+	__u64 untracked; /* failures not counted: out of memory */
+	__u64 evicted; /* addresses forgotten to make room (max_tracked): their count, history */
 	__u64 capped; /* bans refused by max_bans_per_min */
 };
 

@@ -147,6 +147,7 @@ struct daemon {
 	struct xbd_metrics *metrics;
 	struct xbd_history *hist;
 	struct xbd_fleet *fleet; /* NULL without [fleet] */
+	bool maps_lost; /* replaced by maps this build cannot use: keep the journal as is */
 };
 
 static void on_expired(const struct xb_ban_entry *e, void *ctx)
@@ -278,6 +279,30 @@ static int start(struct daemon *d)
 	return watch_all(d);
 }
 
+/*
+ * A migration or a resize (by this daemon's reload, or by banctl load) put new maps in
+ * place: follow them. -errno when this build cannot use them (a newer one made them).
+ */
+static int follow_maps(struct daemon *d)
+{
+	struct ring_buffer *rb;
+	int rc = xb_maps_reopen_if_replaced(&d->maps);
+
+	if (rc == -ENOENT)
+		return 0; /* unloaded under us: nothing to follow until a load */
+	if (rc <= 0)
+		return rc;
+	rb = ring_buffer__new(d->maps.fd[XB_EVENTS], on_drop_event, d, NULL);
+	if (!rb)
+		return -errno;
+	ring_buffer__consume(d->rb);
+	ring_buffer__free(d->rb);
+	d->rb = rb;
+	fprintf(stderr, "xdpband: the pinned maps were replaced (migrated or resized); using the "
+			"new ones\n");
+	return watch_all(d);
+}
+
 static void do_reload(struct daemon *d, const char *path, const char *pin_dir)
 {
 	static struct xbd_config next, old;
@@ -347,9 +372,20 @@ static int run(struct daemon *d, const char *path, const char *pin_dir)
 		if (reload) {
 			reload = 0;
 			do_reload(d, path, pin_dir);
+			next_sweep = 0;
 		}
 		xbd_metrics_tick(d->metrics, d->src, d->n_src);
 		if (time(NULL) >= next_sweep) {
+			int err = follow_maps(d);
+
+			if (err) {
+				fprintf(stderr,
+					"xdpband: stopping: the maps in %s cannot be used "
+					"by this build; start the xdpband that made them\n",
+					d->cfg.pin_dir);
+				d->maps_lost = true;
+				return err;
+			}
 			xb_bans_expire(&d->maps, on_expired, d);
 			next_sweep = time(NULL) + (time_t)d->cfg.expire_interval_s;
 		}
@@ -451,7 +487,7 @@ int main(int argc, char **argv)
 	xbd_metrics_stop(d.metrics, d.src, d.n_src);
 	xbd_sources_free(d.src, d.n_src);
 	/* Hit counters live only in the maps: keep them for the next boot. */
-	if (d.maps.journal)
+	if (d.maps.journal && !d.maps_lost)
 		xb_journal_compact(&d.maps, d.cfg.state_dir);
 	if (d.epoll_fd >= 0)
 		close(d.epoll_fd);
