@@ -127,7 +127,8 @@ test_map_full()
 	ping_ok v4
 }
 
-# Bans that would lock the box out are refused, naming what they would cut off.
+# Bans that would lock the box out are refused, naming what they would cut off: loopback,
+# own addresses, the allow list, the default gateway.
 test_never_ban()
 {
 	local out
@@ -139,9 +140,43 @@ test_never_ban()
 	check_run banctl_b allow add 203.0.113.9
 	out=$(check_fail 2 banctl_b add 203.0.113.0/24 2>&1) || exit 1
 	[[ $out == *"203.0.113.9"*"allow list"* ]] || fail "allow entry not named: $out"
+	ip -n "$NS_B" route add default via "$ADDR_A4" || fail "cannot add a default route"
+	out=$(check_fail 2 banctl_b add "$ADDR_A4" 2>&1) || exit 1
+	[[ $out == *"$ADDR_A4"*"default gateway"* ]] || fail "gateway not named: $out"
 	assert_eq "$(bjson list | json_q 'len(d)')" 0 "nothing banned"
 	check_run banctl_b add --force 10.11.1.0/24
 }
 
+# xdpband never bans the default gateway from a log line, unless neverban_gateway = no.
+test_never_ban_gateway_daemon()
+{
+	local conf=$TEST_TMP/xdpban.conf log=$TEST_TMP/gw.log
+	local src=("[source:gw]" "type = regex" "logpath = $log" "failregex = ^fail <HOST>$"
+		"maxretry = 1" "bantime = 1h")
+	trap kill_daemon EXIT
+	ip -n "$NS_B" route add default via "$ADDR_A4" || fail "cannot add a default route"
+	: >"$log"
+	write_conf "$conf" "${src[@]}"
+	start_daemon "$conf"
+	echo "fail $ADDR_A4" >>"$log"
+	echo "fail 198.51.100.3" >>"$log"
+	for _ in $(seq 30); do
+		[[ $(ban_field 198.51.100.3/32 reason) == gw ]] && break
+		sleep 0.1
+	done
+	assert_eq "$(ban_field 198.51.100.3/32 reason)" gw "the line after it was read"
+	assert_eq "$(ban_field "$ADDR_A4/32" reason)" "<missing>" "the gateway not banned"
+	write_conf "$conf" "neverban_gateway = no" "${src[@]}"
+	kill -HUP "$DPID"
+	sleep 0.5
+	echo "fail $ADDR_A4" >>"$log"
+	for _ in $(seq 30); do
+		[[ $(ban_field "$ADDR_A4/32" reason) == gw ]] && break
+		sleep 0.1
+	done
+	assert_eq "$(ban_field "$ADDR_A4/32" reason)" gw "banned with neverban_gateway = no"
+	stop_daemon
+}
+
 ALL_TESTS+=(test_restore_after_reboot test_sigkill_flood test_upgrade_under_traffic
-	test_map_full test_never_ban)
+	test_map_full test_never_ban test_never_ban_gateway_daemon)

@@ -65,6 +65,8 @@ static void check_defaults(const struct xbd_config *cfg, const char *what)
 	ASSERT_EQ(cfg->load.max_pfx_v4, 0, name);
 	ASSERT_EQ(cfg->load.max_pfx_v6, 0, name);
 	ASSERT_EQ(cfg->load.max_allow, 0, name);
+	snprintf(name, sizeof(name), "%s: neverban_gateway", what);
+	ASSERT_TRUE(cfg->neverban_gateway, name);
 	snprintf(name, sizeof(name), "%s: log", what);
 	ASSERT_EQ(cfg->log_interval_ns, XB_LOG_DEFAULT_INTERVAL_NS, name);
 	ASSERT_EQ(cfg->log_burst, XB_LOG_DEFAULT_BURST, name);
@@ -148,7 +150,8 @@ static const char full_conf[] = "[xdpband]\n"
 				"history_retention = 12w\n"
 				"metrics_textfile = /var/lib/node-exporter/xdpban.prom\n"
 				"metrics_interval = 30s\n"
-				"metrics_listen = [::1]:9641\n";
+				"metrics_listen = [::1]:9641\n"
+				"neverban_gateway = no\n";
 
 static void test_full(void)
 {
@@ -188,6 +191,7 @@ static void test_full(void)
 		     "metrics_textfile");
 	ASSERT_EQ(cfg.metrics_interval_s, 30, "metrics_interval");
 	ASSERT_STREQ(cfg.metrics_listen, "[::1]:9641", "metrics_listen");
+	ASSERT_FALSE(cfg.neverban_gateway, "neverban_gateway");
 	/* The file lists the keys in enum order from line 2. */
 	for (int k = 0; k < __XBD_KEY_MAX; k++)
 		ASSERT_EQ(cfg.line[k], k + 2, xbd_key_names[k]);

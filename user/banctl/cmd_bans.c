@@ -43,8 +43,8 @@ static int add_usage(void)
 	       "permanent. With '-', one ban per line: PREFIX [timeout DURATION] [reason TEXT];\n"
 	       "the options give the defaults. Banning an already banned prefix refreshes its\n"
 	       "timeout and reason and keeps its hit counters. All or nothing. A ban that\n"
-	       "would cut off loopback, link-local, this machine's own addresses or the allow\n"
-	       "list is refused unless --force.\n");
+	       "would cut off loopback, link-local, this machine's own addresses, its default\n"
+	       "gateways or the allow list is refused unless --force.\n");
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include "xdpban_maps.h"
@@ -213,12 +214,17 @@ int xb_allow_list(struct xb_maps *maps, struct xb_allow_entry **out, size_t *n);
 
 /*
  * Whether a ban of addr would cut off what must never be banned: loopback, link-local,
- * this machine's own addresses (re-read at most every 10 s), and, with maps, the allow
- * list — in either direction (a prefix covering them, or inside them). *why names the
- * rule, *hit (if given) the address or prefix it would cut off.
+ * this machine's own addresses and default gateways (re-read at most every 10 s), and,
+ * with maps, the allow list — in either direction (a prefix covering them, or inside
+ * them). *why names the rule, *hit (if given) the address or prefix it would cut off.
  */
 bool xb_never_ban(struct xb_maps *maps, const struct xb_prefix *addr, const char **why,
 		  struct xb_prefix *hit);
+/* Whether default gateways count as never-ban (default yes; xdpban.conf neverban_gateway). */
+void xb_never_ban_gateway(bool on);
+/* The gateways of the default routes in /proc/net/route and /proc/net/ipv6_route text. */
+size_t xb_gateways_v4(FILE *f, struct xb_prefix *out, size_t max);
+size_t xb_gateways_v6(FILE *f, struct xb_prefix *out, size_t max);
 
 /* ---- the durable record (state_dir/bans.journal) ---- */
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Addresses a source must never ban, whatever a log says: a box that bans itself, its
- * loopback or its link-local neighbours locks its operator out.
+ * loopback, its link-local neighbours or its default gateway locks its operator out.
  */
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,13 +13,98 @@
 #include "xb_pipeline.h"
 
 #define OWN_MAX 256
+#define GW_MAX 16
 #define OWN_REFRESH_S 10
 
 static struct {
 	struct xb_prefix addr[OWN_MAX];
 	size_t n;
+	struct xb_prefix gw[GW_MAX];
+	size_t n_gw;
+	bool gw_off;
 	time_t read_at;
 } own;
+
+void xb_never_ban_gateway(bool on)
+{
+	own.gw_off = !on;
+}
+
+static int hex_byte(const char *s)
+{
+	unsigned int v;
+
+	return sscanf(s, "%2x", &v) == 1 ? (int)v : -1;
+}
+
+/* /proc/net/route: the Gateway of each 0.0.0.0/0 route, 8 hex digits in memory order. */
+size_t xb_gateways_v4(FILE *f, struct xb_prefix *out, size_t max)
+{
+	char line[512], iface[64];
+	unsigned int dst, gw, flags, mask;
+	size_t n = 0;
+
+	while (n < max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %x %x %x %*d %*d %*d %x", iface, &dst, &gw, &flags, &mask) !=
+			    5 ||
+		    dst || mask || !gw)
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].family = 4;
+		out[n].len = 32;
+		memcpy(out[n].addr, &gw, 4);
+		n++;
+	}
+	return n;
+}
+
+/* /proc/net/ipv6_route: the next hop of each ::/0 route, 32 hex digits in network order. */
+size_t xb_gateways_v6(FILE *f, struct xb_prefix *out, size_t max)
+{
+	char dst[40], src[40], hop[40], line[512];
+	unsigned int dlen, slen;
+	size_t n = 0;
+
+	while (n < max && fgets(line, sizeof(line), f)) {
+		bool zero = true;
+
+		if (sscanf(line, "%32s %x %32s %x %32s", dst, &dlen, src, &slen, hop) != 5 ||
+		    dlen || strlen(hop) != 32 || strspn(dst, "0") != strlen(dst))
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		for (int i = 0; i < 16; i++) {
+			int b = hex_byte(hop + 2 * i);
+
+			if (b < 0)
+				break;
+			out[n].addr[i] = (__u8)b;
+			zero &= !b;
+		}
+		if (zero)
+			continue;
+		out[n].family = 6;
+		out[n].len = 128;
+		n++;
+	}
+	return n;
+}
+
+static void read_gateways(void)
+{
+	FILE *f;
+
+	own.n_gw = 0;
+	f = fopen("/proc/net/route", "re");
+	if (f) {
+		own.n_gw = xb_gateways_v4(f, own.gw, GW_MAX);
+		fclose(f);
+	}
+	f = fopen("/proc/net/ipv6_route", "re");
+	if (f) {
+		own.n_gw += xb_gateways_v6(f, own.gw + own.n_gw, GW_MAX - own.n_gw);
+		fclose(f);
+	}
+}
 
 static void read_own(void)
 {
@@ -28,6 +114,7 @@ static void read_own(void)
 		return;
 	own.read_at = time(NULL);
 	own.n = 0;
+	read_gateways();
 	if (getifaddrs(&ifa))
 		return;
 	for (i = ifa; i && own.n < OWN_MAX; i = i->ifa_next) {
@@ -123,6 +210,13 @@ bool xb_never_ban(struct xb_maps *maps, const struct xb_prefix *addr, const char
 		if (overlaps(addr, &own.addr[i])) {
 			*why = "this machine's own address";
 			*hit = own.addr[i];
+			return true;
+		}
+	}
+	for (size_t i = 0; i < own.n_gw && !own.gw_off; i++) {
+		if (overlaps(addr, &own.gw[i])) {
+			*why = "the default gateway";
+			*hit = own.gw[i];
 			return true;
 		}
 	}

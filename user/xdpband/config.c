@@ -53,6 +53,7 @@ const char *const xbd_key_names[__XBD_KEY_MAX] = {
 	[XBD_KEY_METRICS_TEXTFILE] = "metrics_textfile",
 	[XBD_KEY_METRICS_INTERVAL] = "metrics_interval",
 	[XBD_KEY_METRICS_LISTEN] = "metrics_listen",
+	[XBD_KEY_NEVERBAN_GATEWAY] = "neverban_gateway",
 };
 
 /* The seed's iptables LOG prefixes, by enum xb_log_class. */
@@ -458,6 +459,8 @@ static int parse_value(struct parse_state *st, enum xbd_key key, const char *v)
 		return parse_path(st, v, cfg->log_file, sizeof(cfg->log_file), true);
 	case XBD_KEY_LOG_SYSLOG:
 		return parse_bool(st, v, &cfg->log_syslog);
+	case XBD_KEY_NEVERBAN_GATEWAY:
+		return parse_bool(st, v, &cfg->neverban_gateway);
 	case XBD_KEY_SYSLOG_FACILITY:
 		return parse_facility(st, v, &cfg->syslog_facility);
 	case XBD_KEY_SYSLOG_LEVEL:
@@ -987,6 +990,7 @@ void xbd_config_defaults(struct xbd_config *cfg)
 		snprintf(cfg->log_prefix[c], sizeof(cfg->log_prefix[c]), "%s", default_prefixes[c]);
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", XBD_STATE_DIR_DEFAULT);
 	cfg->log_syslog = true;
+	cfg->neverban_gateway = true;
 	cfg->syslog_facility = LOG_DAEMON;
 	cfg->syslog_level = LOG_DEBUG;
 	cfg->expire_interval_s = XBD_EXPIRE_DEFAULT_S;

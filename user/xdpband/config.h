@@ -57,6 +57,7 @@ enum xbd_key {
 	XBD_KEY_METRICS_TEXTFILE,
 	XBD_KEY_METRICS_INTERVAL,
 	XBD_KEY_METRICS_LISTEN,
+	XBD_KEY_NEVERBAN_GATEWAY,
 	__XBD_KEY_MAX,
 };
 
@@ -144,6 +145,7 @@ struct xbd_config {
 	char state_dir[PATH_MAX];
 	char log_file[PATH_MAX]; /* "" = no log file */
 	bool log_syslog;
+	bool neverban_gateway; /* default routes' gateways are never banned */
 	int syslog_facility; /* LOG_DAEMON etc. of <syslog.h> */
 	int syslog_level; /* LOG_DEBUG etc. */
 	__u64 expire_interval_s;

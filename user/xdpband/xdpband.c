@@ -334,6 +334,7 @@ static void do_reload(struct daemon *d, const char *path, const char *pin_dir)
 	xbd_history_attach(d->hist, d->src, d->n_src);
 	old = d->cfg;
 	d->cfg = next;
+	xb_never_ban_gateway(d->cfg.neverban_gateway);
 	detach_removed(&old, &d->cfg);
 	xbd_config_free(&old);
 	if (attach_all(&d->cfg))
@@ -460,6 +461,7 @@ int main(int argc, char **argv)
 	}
 	if (pin_dir)
 		snprintf(d.cfg.pin_dir, sizeof(d.cfg.pin_dir), "%s", pin_dir);
+	xb_never_ban_gateway(d.cfg.neverban_gateway);
 	if (xb_caps_check(true)) {
 		xbd_sources_free(d.src, d.n_src);
 		xbd_config_free(&d.cfg);
