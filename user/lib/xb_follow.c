@@ -144,10 +144,23 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
 static bool line_is_text(const char *line, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)line;
+	const __u64 high = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(s + i, len - i);
+		size_t n;
 
+		/* Log lines are mostly ASCII: 8 bytes at a time while no byte is NUL or
+		 * above 0x7f (with no high bit set, v - ones sets one only under a 0 byte). */
+		if (len - i >= 8) {
+			__u64 v;
+
+			memcpy(&v, s + i, 8);
+			if (!(v & high) && !((v - ones) & high)) {
+				i += 8;
+				continue;
+			}
+		}
+		n = utf8_seq(s + i, len - i);
 		if (!n)
 			return false;
 		i += n;
