@@ -91,23 +91,53 @@ static int read_ban_lines(FILE *in, const char *name, const struct xb_ban_req *d
 	return 0;
 }
 
-/* A ban must not lock the box out: loopback, its own addresses, the allow list. */
+/* Allow lists up to this size are checked here, not with a map lookup per address. */
+#define ALLOW_CHECKED_HERE 256
+
+static bool on_allow_list(const struct xb_allow_entry *allow, size_t n_allow,
+			  const struct xb_prefix *p, struct xb_prefix *hit)
+{
+	for (size_t i = 0; i < n_allow; i++) {
+		if (xb_prefix_covers(&allow[i].pfx, p) || xb_prefix_covers(p, &allow[i].pfx)) {
+			*hit = allow[i].pfx;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A ban must not lock the box out: loopback, its own addresses and gateways, the allow
+ * list. The lock held since the maps were opened keeps the allow list as read here.
+ */
 static int refuse_never_ban(struct xb_maps *maps, const struct xb_ban_req *reqs, size_t n)
 {
 	char text[XB_PREFIX_STRLEN], cut[XB_PREFIX_STRLEN];
+	struct xb_allow_entry *allow = NULL;
 	struct xb_prefix hit;
+	size_t n_allow = 0;
 	const char *why;
+	bool here;
+	int err = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!xb_never_ban(maps, &reqs[i].pfx, &why, &hit))
+	here = !xb_allow_list(maps, &allow, &n_allow) && n_allow <= ALLOW_CHECKED_HERE;
+	for (size_t i = 0; i < n && !err; i++) {
+		bool found = xb_never_ban(here ? NULL : maps, &reqs[i].pfx, &why, &hit);
+
+		if (!found && here && on_allow_list(allow, n_allow, &reqs[i].pfx, &hit)) {
+			found = true;
+			why = "on the allow list";
+		}
+		if (!found)
 			continue;
 		xb_prefix_format(&reqs[i].pfx, text, sizeof(text));
 		xb_prefix_format(&hit, cut, sizeof(cut));
-		return usage_err("refusing to ban %s: it would cut off %s (%s); nothing was "
-				 "changed; --force bans it anyway",
-				 text, cut, why);
+		err = usage_err("refusing to ban %s: it would cut off %s (%s); nothing was "
+				"changed; --force bans it anyway",
+				text, cut, why);
 	}
-	return 0;
+	free(allow);
+	return err;
 }
 
 static int report_bad(int err, const struct xb_prefix *pfx)

@@ -153,13 +153,17 @@ static bool in_static(const struct xb_prefix *a, const char **why, struct xb_pre
 		{ "169.254.0.0/16", "link-local" }, { "fe80::/10", "link-local" },
 		{ "0.0.0.0/32", "unspecified" },    { "::/128", "unspecified" },
 	};
+	/* Parsed once: `banctl add -` asks for every one of a million addresses. */
+	static struct xb_prefix parsed[sizeof(never) / sizeof(never[0])];
+	static bool ready;
 
+	for (size_t i = 0; !ready && i < sizeof(never) / sizeof(never[0]); i++)
+		xb_prefix_parse(never[i].pfx, &parsed[i], NULL);
+	ready = true;
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
-		struct xb_prefix p;
-
-		if (!xb_prefix_parse(never[i].pfx, &p, NULL) && overlaps(&p, a)) {
+		if (overlaps(&parsed[i], a)) {
 			*why = never[i].why;
-			*hit = p;
+			*hit = parsed[i];
 			return true;
 		}
 	}
