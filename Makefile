@@ -47,26 +47,30 @@ endif
 
 all: $(OUTPUT)/banctl $(OUTPUT)/xdpband $(OUTPUT)/test_progs $(OUTPUT)/xb_layout1
 
-$(OUTPUT)/xdpban.bpf.o: $(BPF_SRC) maps/xdpban_maps.h vmlinux.h | $(OUTPUT)
+# A BPF object (compiled, then linked by bpftool) and its skeleton, NAME_bpf.
+define bpf_compile
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Imaps $(WARN) \
 		-c $< -o $(@:.bpf.o=.tmp.bpf.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+endef
+define bpf_skeleton
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(1) > $@
+endef
+
+$(OUTPUT)/xdpban.bpf.o: $(BPF_SRC) maps/xdpban_maps.h vmlinux.h | $(OUTPUT)
+	$(bpf_compile)
 
 $(OUTPUT)/xdpban.skel.h: $(OUTPUT)/xdpban.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name xdpban_bpf > $@
+	$(call bpf_skeleton,xdpban_bpf)
 
 # Test programs (selftests/progs): the first release's layout, for the migration tests.
 $(OUTPUT)/%.bpf.o: selftests/progs/%.bpf.c maps/xdpban_maps.h vmlinux.h | $(OUTPUT)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Imaps $(WARN) \
-		-c $< -o $(@:.bpf.o=.tmp.bpf.o)
-	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+	$(bpf_compile)
 
 $(OUTPUT)/xb_layout1.skel.h: $(OUTPUT)/xb_layout1.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name xb_layout1_bpf > $@
+	$(call bpf_skeleton,xb_layout1_bpf)
 
 $(OUTPUT)/%.o: %.c $(OUTPUT)/xdpban.skel.h maps/xdpban_maps.h $(wildcard user/lib/*.h) \
 		$(wildcard user/banctl/*.h) $(wildcard user/xdpband/*.h) $(wildcard selftests/*.h)

@@ -223,6 +223,18 @@ ban_field()
 	json_q 'next((b[a[1]] for b in d if b["prefix"] == a[0]), "<missing>")' "$1" "$2" <<<"$js"
 }
 
+# wait_ban PREFIX REASON: until PREFIX is banned with REASON (3 s); the assertion is the
+# caller's.
+wait_ban()
+{
+	local i
+	for ((i = 0; i < 30; i++)); do
+		[[ $(ban_field "$1" reason) == "$2" ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # allow_field PREFIX KEY: the same for `banctl -j allow list`.
 allow_field()
 {

@@ -160,20 +160,14 @@ test_never_ban_gateway_daemon()
 	start_daemon "$conf"
 	echo "fail $ADDR_A4" >>"$log"
 	echo "fail 198.51.100.3" >>"$log"
-	for _ in $(seq 30); do
-		[[ $(ban_field 198.51.100.3/32 reason) == gw ]] && break
-		sleep 0.1
-	done
+	wait_ban 198.51.100.3/32 gw
 	assert_eq "$(ban_field 198.51.100.3/32 reason)" gw "the line after it was read"
 	assert_eq "$(ban_field "$ADDR_A4/32" reason)" "<missing>" "the gateway not banned"
 	write_conf "$conf" "neverban_gateway = no" "${src[@]}"
 	kill -HUP "$DPID"
 	sleep 0.5
 	echo "fail $ADDR_A4" >>"$log"
-	for _ in $(seq 30); do
-		[[ $(ban_field "$ADDR_A4/32" reason) == gw ]] && break
-		sleep 0.1
-	done
+	wait_ban "$ADDR_A4/32" gw
 	assert_eq "$(ban_field "$ADDR_A4/32" reason)" gw "banned with neverban_gateway = no"
 	stop_daemon
 }

@@ -106,10 +106,7 @@ test_upgrade_daemon()
 	assert_eq "$(bjson status | json_q '[m["max_entries"] for m in d["maps"] if m["name"] == "xb_ban_v4"][0]')" \
 		4096 "resized capacity"
 	echo "fail 198.51.100.77" >>"$log"
-	for _ in $(seq 30); do
-		[[ $(ban_field 198.51.100.77/32 reason) == web ]] && break
-		sleep 0.1
-	done
+	wait_ban 198.51.100.77/32 web
 	assert_eq "$(ban_field 198.51.100.77/32 reason)" web "a ban from the log lands in the new maps"
 	assert_eq "$(bjson list | json_q 'len(d)')" 102 "bans after the resize"
 	ping_dropped v4
