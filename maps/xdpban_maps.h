@@ -15,7 +15,7 @@
  * them (user/lib/xb_migrate.c); every change below needs its conversion there.
  *   1  first release. Its first builds had a 4-byte-data xb_lpm_v4_key, later ones the
  *      padded one: told apart by the pinned map's key size, not by this number.
- *   2  xb_meta records migrations and counts adds refused by a full map (enum xb_table).
+ *   2  xb_meta records migrations, counts ban changes and adds refused by a full map.
  */
 #define XB_LAYOUT_VERSION 2
 
@@ -254,6 +254,7 @@ struct xb_meta {
 	__u32 migrated_from; /* layout of the maps the last migration read; 0 = none */
 	__u64 created_at; /* CLOCK_REALTIME seconds, kept across migrations */
 	__u64 migrated_at; /* CLOCK_REALTIME seconds of the last migration or resize */
+	__u64 ban_changes; /* bumped by every add and delete of bans: xdpband sweeps on it */
 	__u64 full_refusals[__XB_TABLE_MAX]; /* adds refused because the map was full */
 };
 

@@ -194,14 +194,22 @@ struct xb_ban_entry {
 
 /* Every ban, unsorted; free(*out) after. */
 int xb_bans_list(struct xb_maps *maps, struct xb_ban_entry **out, size_t *n);
+/* Every ban to fn, a kernel batch at a time: memory independent of how many; fn's
+ * non-zero return stops the walk and is returned. */
+typedef int (*xb_ban_walk_fn)(const struct xb_ban_entry *e, void *ctx);
+int xb_bans_walk(struct xb_maps *maps, xb_ban_walk_fn fn, void *ctx);
 
 typedef void (*xb_expire_fn)(const struct xb_ban_entry *e, void *ctx);
 
 /*
  * Removes every ban past its expiry (the kernel stopped enforcing them already), under the
- * pin-dir lock, calling fn for each. Returns how many went, or -errno.
+ * pin-dir lock, calling fn for each. Memory grows with the expired bans, not all of them.
+ * *next_ns (if given) is the earliest expiry (CLOCK_BOOTTIME ns) of the bans left, or
+ * UINT64_MAX. Returns how many went, or -errno.
  */
-int xb_bans_expire(struct xb_maps *maps, xb_expire_fn fn, void *ctx);
+int xb_bans_expire(struct xb_maps *maps, xb_expire_fn fn, void *ctx, __u64 *next_ns);
+/* A number every add and delete of bans (by any process) changes: worth a new sweep. */
+__u64 xb_bans_changes(struct xb_maps *maps);
 
 struct xb_allow_entry {
 	struct xb_prefix pfx;

@@ -5,6 +5,7 @@
  * nothing: a failure part way undoes what was done, so the maps are as they were.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -110,6 +111,27 @@ static void count_full(struct xb_maps *maps, enum xb_map_id id)
 		return;
 	meta.full_refusals[id - XB_BAN_V4]++;
 	bpf_map_update_elem(maps->fd[XB_META], &key, &meta, BPF_ANY);
+}
+
+/* Tells xdpband the bans changed, so that it sweeps for expiries again. */
+static void count_change(struct xb_maps *maps)
+{
+	struct xb_meta meta = {};
+	__u32 key = 0;
+
+	if (maps->fd[XB_META] < 0 || bpf_map_lookup_elem(maps->fd[XB_META], &key, &meta))
+		return;
+	meta.ban_changes++;
+	bpf_map_update_elem(maps->fd[XB_META], &key, &meta, BPF_ANY);
+}
+
+__u64 xb_bans_changes(struct xb_maps *maps)
+{
+	struct xb_meta meta = {};
+	__u32 key = 0;
+
+	bpf_map_lookup_elem(maps->fd[XB_META], &key, &meta);
+	return meta.ban_changes;
 }
 
 static void warn_full(struct xb_maps *maps, enum xb_map_id id, int err)
@@ -450,8 +472,10 @@ int xb_bans_add(struct xb_maps *maps, const struct xb_ban_req *reqs, size_t n, s
 		for (size_t j = 0; j < m; j++)
 			xb_journal_ban(maps->journal, &reqs[idx[j]].pfx, &vals[j]);
 	}
-	if (!err)
+	if (!err) {
 		xb_journal_commit(maps->journal);
+		count_change(maps);
+	}
 out:
 	free(u.is_new);
 	free(u.old);
@@ -515,8 +539,10 @@ static int del_entries(struct xb_maps *maps, const struct xb_prefix *pfx, size_t
 		else
 			xb_journal_allow(maps->journal, &pfx[i], false);
 	}
-	if (!err)
+	if (!err) {
 		xb_journal_commit(maps->journal);
+		count_change(maps);
+	}
 out:
 	free(old);
 	return err;
@@ -559,6 +585,31 @@ static int collect_ban(enum xb_map_id id, const void *key, const void *val, void
 	return 0;
 }
 
+struct walk {
+	xb_ban_walk_fn fn;
+	void *ctx;
+};
+
+static int walk_one(enum xb_map_id id, const void *key, const void *val, void *ctx)
+{
+	struct walk *w = ctx;
+	struct xb_ban_entry e;
+
+	key_to_prefix(id, key, &e.pfx);
+	memcpy(&e.ban, val, sizeof(e.ban));
+	return w->fn(&e, w->ctx);
+}
+
+int xb_bans_walk(struct xb_maps *maps, xb_ban_walk_fn fn, void *ctx)
+{
+	struct walk w = { .fn = fn, .ctx = ctx };
+	int err = 0;
+
+	for (int id = XB_BAN_V4; id <= XB_PFX_V6 && !err; id++)
+		err = dump_map(maps->fd[id], id, sizeof(struct xb_ban), walk_one, &w);
+	return err;
+}
+
 int xb_bans_list(struct xb_maps *maps, struct xb_ban_entry **out, size_t *n)
 {
 	struct collect c = { .item_size = sizeof(struct xb_ban_entry) };
@@ -575,11 +626,32 @@ int xb_bans_list(struct xb_maps *maps, struct xb_ban_entry **out, size_t *n)
 	return 0;
 }
 
-int xb_bans_expire(struct xb_maps *maps, xb_expire_fn fn, void *ctx)
+/* The walk keeps only what expired (memory by expiries, not by bans) and the next expiry. */
+struct expiry_walk {
+	struct collect c;
+	__u64 now, next;
+};
+
+static int collect_expired(enum xb_map_id id, const void *key, const void *val, void *ctx)
 {
-	struct xb_ban_entry *e = NULL;
-	int lock_fd = -1, removed = 0, err;
-	size_t n = 0;
+	const struct xb_ban *b = val;
+	struct expiry_walk *w = ctx;
+
+	if (!b->expires_ns)
+		return 0;
+	if (b->expires_ns > w->now) {
+		if (b->expires_ns < w->next)
+			w->next = b->expires_ns;
+		return 0;
+	}
+	return collect_ban(id, key, val, &w->c);
+}
+
+int xb_bans_expire(struct xb_maps *maps, xb_expire_fn fn, void *ctx, __u64 *next_ns)
+{
+	struct expiry_walk w = { .c.item_size = sizeof(struct xb_ban_entry), .next = UINT64_MAX };
+	int lock_fd = -1, removed = 0, err = 0;
+	struct xb_ban_entry *e;
 	__u64 now;
 
 	if (maps->lock_fd < 0) {
@@ -587,14 +659,15 @@ int xb_bans_expire(struct xb_maps *maps, xb_expire_fn fn, void *ctx)
 		if (lock_fd < 0)
 			return lock_fd;
 	}
-	err = xb_bans_list(maps, &e, &n);
+	w.now = xb_now_boot_ns();
+	for (int id = XB_BAN_V4; id <= XB_PFX_V6 && !err; id++)
+		err = dump_map(maps->fd[id], id, sizeof(struct xb_ban), collect_expired, &w);
+	e = (struct xb_ban_entry *)w.c.items;
 	now = xb_now_boot_ns();
-	for (size_t i = 0; !err && i < n; i++) {
+	for (size_t i = 0; !err && i < w.c.n; i++) {
 		enum xb_map_id id = ban_map_of(&e[i].pfx);
 		union xb_key key;
 
-		if (!e[i].ban.expires_ns || e[i].ban.expires_ns > now)
-			continue;
 		make_key(id, &e[i].pfx, &key);
 		/* Refreshed since the walk? Then it is not expired any more. */
 		if (bpf_map_lookup_elem(maps->fd[id], &key, &e[i].ban) ||
@@ -611,6 +684,8 @@ int xb_bans_expire(struct xb_maps *maps, xb_expire_fn fn, void *ctx)
 	free(e);
 	if (lock_fd >= 0)
 		close(lock_fd);
+	if (next_ns)
+		*next_ns = w.next;
 	return err ? err : removed;
 }
 

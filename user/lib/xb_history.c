@@ -949,66 +949,118 @@ static int sample_gone(struct xb_history *h, __s64 now)
 	return err;
 }
 
-static int sample_all(struct xb_history *h, const struct xb_ban_entry *e, size_t n,
-		      const struct xb_counters *total, __s64 now, struct delta *d)
+/*
+ * One sample, fed a ban at a time (from an array, or straight from the maps' walk): only
+ * the bans that dropped since the last sample are kept, for the per-minute top list.
+ */
+struct sampler {
+	struct xb_history *h;
+	__s64 now, offset_ns;
+	size_t fresh;
+	struct delta *d;
+	size_t nd, cap;
+};
+
+static int sampler_take(const struct xb_ban_entry *e, void *ctx)
 {
-	__s64 minute = sample_minute(h, now), offset_ns = boot_offset_ns();
-	size_t nd = 0, fresh = 0;
-	int err = 0;
+	struct sampler *s = ctx;
+	struct last *l = last_find(s->h, &e->pfx, false);
+	struct delta d;
+	int err;
 
-	h->gen++;
-	for (size_t i = 0; i < n && !err; i++) {
-		struct last *l = last_find(h, &e[i].pfx, false);
+	/* A million new bans at once are taken in over several samples. */
+	if (!l && s->fresh++ >= XB_HISTORY_NEW_PER_SAMPLE)
+		return 0;
+	err = sample_one(s->h, e, l, s->now, s->offset_ns, &d);
+	if (err || !d.packets)
+		return err;
+	if (s->nd == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		struct delta *p = realloc(s->d, cap * sizeof(*p));
 
-		/* A million new bans at once are taken in over several samples. */
-		if (!l && fresh++ >= XB_HISTORY_NEW_PER_SAMPLE)
-			continue;
-		err = sample_one(h, &e[i], l, now, offset_ns, &d[nd]);
-		if (!err && d[nd].packets)
-			nd++;
+		if (!p)
+			return -ENOMEM;
+		s->d = p;
+		s->cap = cap;
 	}
+	s->d[s->nd++] = d;
+	return 0;
+}
+
+static int sampler_end(struct sampler *s, const struct xb_counters *total)
+{
+	struct xb_history *h = s->h;
+	__s64 minute = sample_minute(h, s->now);
+	int err;
+
+	err = sample_gone(h, s->now);
 	if (!err)
-		err = sample_gone(h, now);
-	if (!err)
-		err = write_ban_drops(h, d, nd, minute);
+		err = write_ban_drops(h, s->d, s->nd, minute);
 	if (!err && total)
 		err = write_family(h, total, minute);
 	if (!err)
 		err = flush_logged(h);
 	if (!err)
-		err = meta_put(h, "last_sample", now);
+		err = meta_put(h, "last_sample", s->now);
 	return err;
 }
 
-int xb_history_sample_bans(struct xb_history *h, const struct xb_ban_entry *e, size_t n,
-			   const struct xb_counters *total, __s64 now)
+/* feed hands every ban to sampler_take; one transaction around the whole sample. */
+static int sample_with(struct xb_history *h, __s64 now, const struct xb_counters *total,
+		       int (*feed)(struct sampler *s, void *arg), void *arg)
 {
-	struct delta *d = calloc(n + 1, sizeof(*d));
+	struct sampler s = { .h = h, .now = now, .offset_ns = boot_offset_ns() };
 	int err;
 
-	if (!d)
-		return -ENOMEM;
 	err = exec(h, "BEGIN IMMEDIATE");
 	if (!err) {
-		err = sample_all(h, e, n, total, now, d);
+		h->gen++;
+		err = feed(&s, arg);
+		err = err ?: sampler_end(&s, total);
 		err = err ?: exec(h, "COMMIT");
 		if (err) {
 			exec(h, "ROLLBACK");
 			/* Memory may be ahead of the database now: reload on the next open. */
 		}
 	}
-	free(d);
+	free(s.d);
 	if (err)
 		return err;
 	h->last_sample = now;
 	return maybe_prune(h, now);
 }
 
+struct ban_array {
+	const struct xb_ban_entry *e;
+	size_t n;
+};
+
+static int feed_array(struct sampler *s, void *arg)
+{
+	const struct ban_array *a = arg;
+	int err = 0;
+
+	for (size_t i = 0; i < a->n && !err; i++)
+		err = sampler_take(&a->e[i], s);
+	return err;
+}
+
+static int feed_maps(struct sampler *s, void *arg)
+{
+	return xb_bans_walk(arg, sampler_take, s);
+}
+
+int xb_history_sample_bans(struct xb_history *h, const struct xb_ban_entry *e, size_t n,
+			   const struct xb_counters *total, __s64 now)
+{
+	struct ban_array a = { .e = e, .n = n };
+
+	return sample_with(h, now, total, feed_array, &a);
+}
+
 int xb_history_sample(struct xb_history *h, struct xb_maps *maps)
 {
 	struct xb_counters total = {}, c;
-	struct xb_ban_entry *e = NULL;
-	size_t n = 0;
 	int err;
 
 	for (__u32 slot = 0; slot < XB_MAX_IFACES; slot++) {
@@ -1017,12 +1069,7 @@ int xb_history_sample(struct xb_history *h, struct xb_maps *maps)
 			return err;
 		xb_counters_add(&total, &c);
 	}
-	err = xb_bans_list(maps, &e, &n);
-	if (err)
-		return err;
-	err = xb_history_sample_bans(h, e, n, &total, now_s());
-	free(e);
-	return err;
+	return sample_with(h, now_s(), &total, feed_maps, maps);
 }
 
 int xb_history_expired(struct xb_history *h, const struct xb_ban_entry *e, __s64 now)

@@ -353,9 +353,34 @@ refuse:
 	fprintf(stderr, "xdpband: reload refused, keeping the running configuration: %s\n", err);
 }
 
+/*
+ * A sweep walks every ban (about 0.3 s a million), so it runs only when a ban can have
+ * expired: at the earliest expiry the last walk saw, after any add or delete since (it may
+ * expire sooner), and at least every XBD_SWEEP_MAX_S; never more often than
+ * expire_interval. The kernel ignores an expired ban either way: this is cleanup and log.
+ */
+struct sweep_plan {
+	time_t last;
+	__u64 next_ns; /* earliest expiry left by the last sweep, CLOCK_BOOTTIME */
+	__u64 changes; /* xb_bans_changes() then */
+};
+
+#define XBD_SWEEP_MAX_S 60
+
+static bool sweep_due(struct daemon *d, const struct sweep_plan *s)
+{
+	time_t now = time(NULL);
+
+	if (now < s->last + (time_t)d->cfg.expire_interval_s)
+		return false;
+	return now >= s->last + XBD_SWEEP_MAX_S || xb_now_boot_ns() >= s->next_ns ||
+	       xb_bans_changes(&d->maps) != s->changes;
+}
+
 static int run(struct daemon *d, const char *path, const char *pin_dir)
 {
-	time_t next_sweep = 0;
+	struct sweep_plan sweep = {};
+	time_t next_check = 0;
 
 	while (!exiting) {
 		struct epoll_event evs[16];
@@ -373,10 +398,11 @@ static int run(struct daemon *d, const char *path, const char *pin_dir)
 		if (reload) {
 			reload = 0;
 			do_reload(d, path, pin_dir);
-			next_sweep = 0;
+			next_check = 0;
+			sweep.last = 0;
 		}
 		xbd_metrics_tick(d->metrics, d->src, d->n_src);
-		if (time(NULL) >= next_sweep) {
+		if (time(NULL) >= next_check) {
 			int err = follow_maps(d);
 
 			if (err) {
@@ -387,8 +413,13 @@ static int run(struct daemon *d, const char *path, const char *pin_dir)
 				d->maps_lost = true;
 				return err;
 			}
-			xb_bans_expire(&d->maps, on_expired, d);
-			next_sweep = time(NULL) + (time_t)d->cfg.expire_interval_s;
+			next_check = time(NULL) + (time_t)d->cfg.expire_interval_s;
+		}
+		if (sweep_due(d, &sweep)) {
+			/* Read before the walk: a change during it is seen by the next check. */
+			sweep.changes = xb_bans_changes(&d->maps);
+			xb_bans_expire(&d->maps, on_expired, d, &sweep.next_ns);
+			sweep.last = time(NULL);
 		}
 		xbd_history_tick(d->hist, &d->maps);
 	}
