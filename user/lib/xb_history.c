@@ -770,7 +770,8 @@ static int write_ban_drops(struct xb_history *h, struct delta *d, size_t n, __s6
 	char text[XB_PREFIX_STRLEN];
 	int err = 0;
 
-	qsort(d, n, sizeof(*d), cmp_delta);
+	if (n)
+		qsort(d, n, sizeof(*d), cmp_delta);
 	for (size_t i = 0; i < n && !err; i++) {
 		if (i >= XB_HISTORY_TOP_PER_MINUTE) {
 			rest_p += d[i].packets;
