@@ -116,6 +116,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xb_events SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, __XB_TRIE_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xb_holds SEC(".maps");
+
 struct hdr_cursor {
 	void *pos;
 	void *end;
@@ -284,6 +292,14 @@ static __always_inline void count_ban(struct xb_ban *ban, __u64 len, bool exact,
 
 enum verdict { V_PASS, V_ALLOW, V_DROP };
 
+/* Whether the trie may hold entries (see enum xb_trie); an array lookup, inlined. */
+static __always_inline bool holds(__u32 trie)
+{
+	__u32 *v = bpf_map_lookup_elem(&xb_holds, &trie);
+
+	return !v || *v;
+}
+
 static __always_inline enum verdict judge_v4(const struct pkt_src *src, __u64 len,
 					     struct xb_counters *cnt, struct xb_ban **hit)
 {
@@ -297,14 +313,14 @@ static __always_inline enum verdict judge_v4(const struct pkt_src *src, __u64 le
 	__builtin_memcpy(key.addr, src->addr, 4);
 	__builtin_memcpy(&addr, src->addr, 4);
 
-	allow = bpf_map_lookup_elem(&xb_allow_v4, &key);
+	allow = holds(XB_TRIE_ALLOW_V4) ? bpf_map_lookup_elem(&xb_allow_v4, &key) : NULL;
 	if (allow) {
 		count_allow(allow, len);
 		return V_ALLOW;
 	}
 	ban = lookup_exact(&xb_ban_v4, &addr, &now, cnt);
 	exact = ban;
-	if (!ban)
+	if (!ban && holds(XB_TRIE_PFX_V4))
 		ban = lookup_prefix(&xb_pfx_v4, &key, &key.prefixlen, &now, cnt);
 	if (!ban)
 		return V_PASS;
@@ -326,14 +342,14 @@ static __always_inline enum verdict judge_v6(const struct pkt_src *src, __u64 le
 	__builtin_memcpy(key.addr, src->addr, 16);
 	__builtin_memcpy(addr.addr, src->addr, 16);
 
-	allow = bpf_map_lookup_elem(&xb_allow_v6, &key);
+	allow = holds(XB_TRIE_ALLOW_V6) ? bpf_map_lookup_elem(&xb_allow_v6, &key) : NULL;
 	if (allow) {
 		count_allow(allow, len);
 		return V_ALLOW;
 	}
 	ban = lookup_exact(&xb_ban_v6, &addr, &now, cnt);
 	exact = ban;
-	if (!ban)
+	if (!ban && holds(XB_TRIE_PFX_V6))
 		ban = lookup_prefix(&xb_pfx_v6, &key, &key.prefixlen, &now, cnt);
 	if (!ban)
 		return V_PASS;

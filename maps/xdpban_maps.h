@@ -15,7 +15,8 @@
  * them (user/lib/xb_migrate.c); every change below needs its conversion there.
  *   1  first release. Its first builds had a 4-byte-data xb_lpm_v4_key, later ones the
  *      padded one: told apart by the pinned map's key size, not by this number.
- *   2  xb_meta records migrations, counts ban changes and adds refused by a full map.
+ *   2  xb_meta records migrations, counts ban changes and adds refused by a full map;
+ *      xb_holds lets the program skip empty tries.
  */
 #define XB_LAYOUT_VERSION 2
 
@@ -36,6 +37,7 @@
 #define XB_MAP_ALLOW_V6 "xb_allow_v6"
 #define XB_MAP_BUCKETS "xb_buckets"
 #define XB_MAP_EVENTS "xb_events"
+#define XB_MAP_HOLDS "xb_holds"
 
 /* Default capacities; `banctl load --max-*` sets others before the maps are created. */
 #define XB_DEF_BAN_V4_MAX (1U << 20)
@@ -88,6 +90,21 @@ enum xb_log_class {
 	XB_CLASS_ICMP, /* ICMP and ICMPv6 */
 	XB_CLASS_OTHER,
 	__XB_CLASS_MAX,
+};
+
+/*
+ * Keys of xb_holds (BPF_MAP_TYPE_ARRAY of __u32): non-zero while that trie may hold
+ * entries. User space sets it before an insert into the trie; only xdpband's expiry sweep
+ * clears it, after finding the trie empty, under the pin-dir lock that every other writer
+ * takes (and xdpband's own writes come from the same thread). A zero lets the program skip
+ * the trie: a frame from an address nobody banned then costs one hash lookup, not three.
+ */
+enum xb_trie {
+	XB_TRIE_ALLOW_V4 = 0,
+	XB_TRIE_ALLOW_V6,
+	XB_TRIE_PFX_V4,
+	XB_TRIE_PFX_V6,
+	__XB_TRIE_MAX,
 };
 
 /* Keys of xb_pfx_v4 / xb_pfx_v6 and xb_allow_v4 / xb_allow_v6 (BPF_MAP_TYPE_LPM_TRIE). */

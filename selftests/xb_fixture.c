@@ -147,6 +147,9 @@ void xb_fixture_reset(struct xb_fixture *fx)
 
 	for (int id = XB_BAN_V4; id <= XB_ALLOW_V6; id++)
 		empty_map(fx->maps.fd[id]);
+	/* Every trie is empty: the program may skip them until libxdpban marks one again. */
+	for (__u32 t = 0; t < __XB_TRIE_MAX; t++)
+		bpf_map_update_elem(fx->maps.fd[XB_HOLDS], &t, &slot, BPF_ANY);
 	if (zero)
 		bpf_map_update_elem(fx->maps.fd[XB_COUNTERS], &slot, zero, BPF_ANY);
 	free(zero);

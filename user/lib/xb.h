@@ -97,6 +97,7 @@ enum xb_map_id {
 	XB_ALLOW_V6,
 	XB_BUCKETS,
 	XB_EVENTS,
+	XB_HOLDS,
 	__XB_MAP_MAX,
 };
 
@@ -204,6 +205,8 @@ typedef void (*xb_expire_fn)(const struct xb_ban_entry *e, void *ctx);
 /*
  * Removes every ban past its expiry (the kernel stopped enforcing them already), under the
  * pin-dir lock, calling fn for each. Memory grows with the expired bans, not all of them.
+ * Also lets the program skip tries found empty: only for xdpband, whose own writes come
+ * from the thread that calls this (see enum xb_trie).
  * *next_ns (if given) is the earliest expiry (CLOCK_BOOTTIME ns) of the bans left, or
  * UINT64_MAX. Returns how many went, or -errno.
  */

@@ -113,6 +113,47 @@ static void count_full(struct xb_maps *maps, enum xb_map_id id)
 	bpf_map_update_elem(maps->fd[XB_META], &key, &meta, BPF_ANY);
 }
 
+static const enum xb_map_id trie_map[__XB_TRIE_MAX] = {
+	[XB_TRIE_ALLOW_V4] = XB_ALLOW_V4,
+	[XB_TRIE_ALLOW_V6] = XB_ALLOW_V6,
+	[XB_TRIE_PFX_V4] = XB_PFX_V4,
+	[XB_TRIE_PFX_V6] = XB_PFX_V6,
+};
+
+/* Before an insert into a trie, so that the program never skips one that holds entries. */
+static int mark_trie(struct xb_maps *maps, enum xb_map_id id)
+{
+	__u32 one = 1;
+
+	for (__u32 t = 0; t < __XB_TRIE_MAX; t++) {
+		if (trie_map[t] == id)
+			return bpf_map_update_elem(maps->fd[XB_HOLDS], &t, &one, BPF_ANY) ? -errno
+											  : 0;
+	}
+	return 0;
+}
+
+/*
+ * Lets the program skip tries found empty. Only xdpband's sweep may: it holds the pin-dir
+ * lock, which every other writer takes, and its own writes come from its one thread; a
+ * writer between this check and the clear would leave entries the program skips.
+ */
+static void unmark_empty_tries(struct xb_maps *maps)
+{
+	__u32 zero = 0;
+
+	for (__u32 t = 0; t < __XB_TRIE_MAX; t++) {
+		union xb_key k;
+		__u32 v = 0;
+
+		if (bpf_map_lookup_elem(maps->fd[XB_HOLDS], &t, &v) || !v)
+			continue;
+		if (!bpf_map_get_next_key(maps->fd[trie_map[t]], NULL, &k) || errno != ENOENT)
+			continue;
+		bpf_map_update_elem(maps->fd[XB_HOLDS], &t, &zero, BPF_ANY);
+	}
+}
+
 /* Tells xdpband the bans changed, so that it sweeps for expiries again. */
 static void count_change(struct xb_maps *maps)
 {
@@ -460,7 +501,9 @@ int xb_bans_add(struct xb_maps *maps, const struct xb_ban_req *reqs, size_t n, s
 		}
 		if (!m)
 			continue;
-		err = apply_bans(maps->fd[id], id, idx, keys, vals, m, &u, &at);
+		err = mark_trie(maps, id);
+		if (!err)
+			err = apply_bans(maps->fd[id], id, idx, keys, vals, m, &u, &at);
 		if (err) {
 			warn_full(maps, id, err);
 			if (bad)
@@ -682,6 +725,8 @@ int xb_bans_expire(struct xb_maps *maps, xb_expire_fn fn, void *ctx, __u64 *next
 	}
 	xb_journal_commit(maps->journal);
 	free(e);
+	if (!err)
+		unmark_empty_tries(maps);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	if (next_ns)
@@ -710,6 +755,13 @@ int xb_allow_add(struct xb_maps *maps, const struct xb_prefix *pfx, size_t n, si
 		struct xb_allow val = { .added_ns = now, .prefixlen = pfx[i].len };
 
 		make_key(id, &pfx[i], &key);
+		err = mark_trie(maps, id);
+		if (err) {
+			xb_warn("cannot update map %s: %s", xb_map_names[XB_HOLDS], strerror(-err));
+			if (bad)
+				*bad = i;
+			break;
+		}
 		if (!bpf_map_update_elem(maps->fd[id], &key, &val, BPF_NOEXIST)) {
 			is_new[i] = 1;
 		} else if (errno != EEXIST) {

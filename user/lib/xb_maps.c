@@ -22,7 +22,7 @@ const char *const xb_map_names[__XB_MAP_MAX] = {
 	[XB_BAN_V6] = XB_MAP_BAN_V6,	 [XB_PFX_V4] = XB_MAP_PFX_V4,
 	[XB_PFX_V6] = XB_MAP_PFX_V6,	 [XB_ALLOW_V4] = XB_MAP_ALLOW_V4,
 	[XB_ALLOW_V6] = XB_MAP_ALLOW_V6, [XB_BUCKETS] = XB_MAP_BUCKETS,
-	[XB_EVENTS] = XB_MAP_EVENTS,
+	[XB_EVENTS] = XB_MAP_EVENTS,	 [XB_HOLDS] = XB_MAP_HOLDS,
 };
 
 const char *xb_pin_dir(const char *from_option)
@@ -162,6 +162,7 @@ int xb_maps_open(struct xb_maps *maps, const char *pin_dir, bool writer)
 		err = maps->lock_fd;
 		goto not_loaded;
 	}
+	/* xb_meta first: maps of another layout may lack (or name differently) the rest. */
 	for (int i = 0; i < __XB_MAP_MAX; i++) {
 		err = xb_pin_path(path, sizeof(path), pin_dir, xb_map_names[i]);
 		if (err)
@@ -171,10 +172,12 @@ int xb_maps_open(struct xb_maps *maps, const char *pin_dir, bool writer)
 			err = -errno;
 			goto not_loaded;
 		}
+		if (i == XB_META) {
+			err = xb_meta_check(maps->fd[XB_META], pin_dir);
+			if (err)
+				goto cleanup;
+		}
 	}
-	err = xb_meta_check(maps->fd[XB_META], pin_dir);
-	if (err)
-		goto cleanup;
 	return 0;
 
 not_loaded:

@@ -75,6 +75,12 @@ static bool convertible(enum xb_map_id id, const struct bpf_map_info *from, __u3
 	return key_ok && value_ok;
 }
 
+/* The layout that added a map: older sets lack it, and the migration creates it. */
+static __u32 introduced_in(enum xb_map_id id)
+{
+	return id == XB_HOLDS ? 2 : 1;
+}
+
 static void close_old(struct migration *m)
 {
 	for (int i = 0; i < __XB_MAP_MAX; i++) {
@@ -156,6 +162,11 @@ static int plan(struct migration *m, const char *pin_dir, const struct xb_load_o
 		xb_pin_path(path, sizeof(path), pin_dir, xb_map_names[id]);
 		if (om->fd < 0)
 			om->fd = bpf_obj_get(path);
+		if (om->fd < 0 && errno == ENOENT && m->old_layout < introduced_in(id)) {
+			m->cap[id] = bpf_map__max_entries(map);
+			need = 1;
+			continue;
+		}
 		if (om->fd < 0 || bpf_obj_get_info_by_fd(om->fd, &om->info, &len)) {
 			err = -errno;
 			xb_warn("map %s is missing from a pinned set; 'banctl unload --all' and "
@@ -372,6 +383,25 @@ static int copy_buckets(struct migration *m, int to)
 	return 0;
 }
 
+/* xb_holds is not copied but derived: a trie that received entries may hold some. */
+static int mark_tries(struct migration *m, int holds_fd)
+{
+	static const enum xb_map_id trie_map[__XB_TRIE_MAX] = {
+		[XB_TRIE_ALLOW_V4] = XB_ALLOW_V4,
+		[XB_TRIE_ALLOW_V6] = XB_ALLOW_V6,
+		[XB_TRIE_PFX_V4] = XB_PFX_V4,
+		[XB_TRIE_PFX_V6] = XB_PFX_V6,
+	};
+
+	for (__u32 t = 0; t < __XB_TRIE_MAX; t++) {
+		__u32 v = m->copied[trie_map[t]] > 0;
+
+		if (bpf_map_update_elem(holds_fd, &t, &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 static int copy_all(struct migration *m)
 {
 	struct xdpban_bpf *s = m->skel;
@@ -384,6 +414,8 @@ static int copy_all(struct migration *m)
 		err = copy_table(m, XB_IFACES, s->maps.xb_ifaces);
 	for (int id = XB_BAN_V4; id <= XB_ALLOW_V6 && !err; id++)
 		err = copy_table(m, id, bpf_object__find_map_by_name(s->obj, xb_map_names[id]));
+	if (!err)
+		err = mark_tries(m, bpf_map__fd(s->maps.xb_holds));
 	if (err)
 		xb_warn("cannot copy the pinned maps into new ones: %s", strerror(-err));
 	return err;
