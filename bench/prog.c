@@ -64,6 +64,7 @@ struct bench {
 	size_t n_sizes;
 	__u32 repeat, rounds, call_ms;
 	int only_case, only_v6; /* --only: one xdpban case (and the floors); -1 = all */
+	bool exact_only; /* --exact-only: no prefix bans, no allow list: the tries are skipped */
 	FILE *tsv;
 };
 
@@ -215,6 +216,8 @@ static bool kind_needed(const struct bench *b, enum kind k)
 {
 	bool v6 = k == K_EXACT6 || k == K_PFX6;
 
+	if (b->exact_only && (k == K_PFX4 || k == K_PFX6))
+		return false;
 	switch (b->only_case) {
 	case -1:
 		return true;
@@ -371,6 +374,8 @@ static bool skipped(struct bench *b, int v6, int c)
 {
 	if (!b->loaded && (c == C_EXACT || c == C_PREFIX))
 		return true;
+	if (b->exact_only && (c == C_PREFIX || c == C_ALLOW))
+		return true;
 	if (b->only_case < 0)
 		return false;
 	return c != b->only_case || v6 != b->only_v6;
@@ -473,8 +478,8 @@ static void print_row(struct bench *b, int v6, __u32 med[__C_MAX])
 	for (int c = 0; c < __C_MAX; c++) {
 		if (skipped(b, v6, c))
 			continue;
-		fprintf(b->tsv, "prog\t%d\t%zu\t%s\t%u\t%u\t%u\n", v6 ? 6 : 4, b->loaded,
-			case_names[c], med[c], med[C_NOOP], med[C_PARSE]);
+		fprintf(b->tsv, "%s\t%d\t%zu\t%s\t%u\t%u\t%u\n", b->exact_only ? "progx" : "prog",
+			v6 ? 6 : 4, b->loaded, case_names[c], med[c], med[C_NOOP], med[C_PARSE]);
 	}
 }
 
@@ -568,12 +573,14 @@ static int prog_usage(void)
 {
 	fprintf(stderr,
 		"Usage: xb_bench prog [--sizes N,N,...] [--repeat N] [--call-ms MS] [--rounds N]\n"
-		"                     [--only 4|6:CASE] [--tsv FILE]\n"
+		"                     [--only 4|6:CASE] [--exact-only] [--tsv FILE]\n"
 		"Per-packet ns through BPF_PROG_TEST_RUN; sizes ascending, k/M suffixes allowed\n"
 		"(default 0,1k,10k,100k,1M); each call repeats the frame for about MS ms\n"
 		"(default 30) but at most N times (default 2M); rounds (default 5, median\n"
 		"reported). --only runs one xdpban case (miss, exact, prefix, allow) and\n"
-		"nothing else, for profiling. Markdown on stdout, raw numbers in the TSV file.\n");
+		"nothing else, for profiling. --exact-only loads exact bans only and no allow\n"
+		"list (the program skips the empty tries). Markdown on stdout, raw numbers in\n"
+		"the TSV file.\n");
 	return -EUSAGE;
 }
 
@@ -586,6 +593,7 @@ static int parse_opts(struct bench *b, int argc, char **argv)
 		{ "tsv", required_argument, NULL, 't' },
 		{ "call-ms", required_argument, NULL, 'c' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "exact-only", no_argument, NULL, 'x' },
 		{ 0 },
 	};
 	char def[] = "0,1k,10k,100k,1M";
@@ -602,6 +610,10 @@ static int parse_opts(struct bench *b, int argc, char **argv)
 		if ((opt == 's' && !parse_sizes(b, optarg)) ||
 		    (opt == 'o' && !parse_only(b, optarg)))
 			continue;
+		if (opt == 'x') {
+			b->exact_only = true;
+			continue;
+		}
 		if (opt == 'c' && !parse_count(optarg, &v) && v && v <= 10000)
 			b->call_ms = (__u32)v;
 		else if (opt == 'r' && !parse_count(optarg, &v) && v && v <= 100000000)
@@ -622,7 +634,9 @@ static int run_sizes(struct bench *b)
 	__u32 med[2][__C_MAX];
 	int err;
 
-	err = fill_allow(b, &allow4, &allow6);
+	memset(&allow4, 0, sizeof(allow4));
+	memset(&allow6, 0, sizeof(allow6));
+	err = b->exact_only ? 0 : fill_allow(b, &allow4, &allow6);
 	for (size_t i = 0; !err && i < b->n_sizes; i++) {
 		err = fill_to(b, b->sizes[i]);
 		if (err)
@@ -643,7 +657,7 @@ static int run_sizes(struct bench *b)
 		print_row(b, 1, med[1]);
 		fflush(stdout);
 	}
-	if (!err && b->only_case < 0)
+	if (!err && b->only_case < 0 && !b->exact_only)
 		print_memory(b);
 	return err;
 }

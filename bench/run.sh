@@ -126,6 +126,21 @@ bench_prog()
 	echo "round. bans/map N: N exact bans in each exact map and N prefix bans in each LPM map."
 	echo
 	cat "$out"
+	echo
+	echo "The common case of an edge box, exact bans only and an empty allow list: the program"
+	echo "skips the tries xb_holds marks empty, so a miss costs one hash lookup."
+	echo
+	echo '```'
+	echo "build/bench/xb_bench prog --exact-only ${PROG_ARGS[*]}"
+	echo '```'
+	echo
+	"$XB_BENCH" prog --exact-only "${PROG_ARGS[@]}" --tsv "$WORK/progx.tsv" >"$out" \
+		2>"$WORK/prog.err" || {
+		cat "$WORK/prog.err" >&2
+		return 1
+	}
+	cat "$WORK/progx.tsv" >>"$TSV"
+	cat "$out"
 }
 
 # profile_case SIZE CASE: perf's top symbols while xb_bench runs one case, as markdown.
