@@ -473,3 +473,17 @@ int frame_hdr_off(const struct frame *f, enum frame_hdr_kind kind, unsigned int 
 			return f->hdrs[i].off;
 	return -1;
 }
+
+size_t frame_udp_from(struct frame *f, const char *src)
+{
+	frame_init(f);
+	if (strchr(src, ':')) {
+		frame_eth(f, 0x86DD);
+		frame_ipv6(f, src, "2001:db8:aaaa::1", 17);
+	} else {
+		frame_eth(f, 0x0800);
+		frame_ipv4(f, src, "192.0.2.200", 17, 0, false, 0);
+	}
+	frame_udp(f, 1000, 53, 8);
+	return frame_finish(f);
+}

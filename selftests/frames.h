@@ -126,6 +126,8 @@ void frame_payload(struct frame *f, size_t n);
  * nothing to a truncated frame.
  */
 size_t frame_finish(struct frame *f);
+/* A whole UDP frame from src (IPv6 if it has a ':', else IPv4) to a fixed host; its length. */
+size_t frame_udp_from(struct frame *f, const char *src);
 /*
  * Cuts the frame to len bytes (at most f->len), keeping the lengths and checksums of the
  * whole frame, as a frame cut short on the wire. No builder may follow.

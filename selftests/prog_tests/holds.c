@@ -14,17 +14,9 @@
 static int udp_from(struct xb_fixture *fx, const char *src)
 {
 	struct frame f;
+	size_t len = frame_udp_from(&f, src);
 
-	frame_init(&f);
-	if (strchr(src, ':')) {
-		frame_eth(&f, 0x86DD);
-		frame_ipv6(&f, src, "2001:db8:aaaa::1", 17);
-	} else {
-		frame_eth(&f, 0x0800);
-		frame_ipv4(&f, src, "192.0.2.200", 17, 0, false, 0);
-	}
-	frame_udp(&f, 1000, 53, 8);
-	return xb_fixture_run(fx, f.buf, frame_finish(&f));
+	return xb_fixture_run(fx, f.buf, len);
 }
 
 static __u32 held(struct xb_fixture *fx, __u32 trie)

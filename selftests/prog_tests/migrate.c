@@ -86,17 +86,8 @@ static int verdict(const char *dir, const char *src)
 		LIBBPF_OPTS(bpf_test_run_opts, to, .data_out = out, .data_size_out = sizeof(out),
 			    .repeat = 1);
 
-		frame_init(&f);
-		if (strchr(src, ':')) {
-			frame_eth(&f, 0x86DD);
-			frame_ipv6(&f, src, "2001:db8:aaaa::1", 17);
-		} else {
-			frame_eth(&f, 0x0800);
-			frame_ipv4(&f, src, "192.0.2.200", 17, 0, false, 0);
-		}
-		frame_udp(&f, 1000, 53, 8);
+		to.data_size_in = (__u32)frame_udp_from(&f, src);
 		to.data_in = f.buf;
-		to.data_size_in = (__u32)frame_finish(&f);
 		rc = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdpban), &to)
 			     ? -errno
 			     : (int)to.retval;
