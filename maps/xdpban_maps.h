@@ -96,8 +96,9 @@ enum xb_log_class {
  * Keys of xb_holds (BPF_MAP_TYPE_ARRAY of __u32): non-zero while that trie may hold
  * entries. User space sets it before an insert into the trie; only xdpband's expiry sweep
  * clears it, after finding the trie empty, under the pin-dir lock that every other writer
- * takes (and xdpband's own writes come from the same thread). A zero lets the program skip
- * the trie: a frame from an address nobody banned then costs one hash lookup, not three.
+ * takes (and xdpband's own writes come from the same thread: one xdpband per pin dir). A
+ * zero lets the program skip the trie: a frame from an address nobody banned then costs
+ * one hash lookup, not three.
  */
 enum xb_trie {
 	XB_TRIE_ALLOW_V4 = 0,
