@@ -5,6 +5,7 @@
  * nothing: a failure part way undoes what was done, so the maps are as they were.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,16 +101,19 @@ static void key_to_prefix(enum xb_map_id id, const void *key, struct xb_prefix *
 
 _Static_assert(XB_ALLOW_V6 - XB_BAN_V4 + 1 == __XB_TABLE_MAX, "enum xb_table follows xb_map_id");
 
-/* Counted in xb_meta for banctl stats and the metrics, across every process that adds. */
-static void count_full(struct xb_maps *maps, enum xb_map_id id)
+/*
+ * One more in the __u64 of xb_meta at offset, seen by every process (banctl status, the
+ * metrics, xdpband's sweep). Two processes at once may lose a count, nothing else.
+ */
+static void count_in_meta(struct xb_maps *maps, size_t offset)
 {
 	struct xb_meta meta = {};
+	__u64 *v = (__u64 *)((char *)&meta + offset);
 	__u32 key = 0;
 
-	if (id < XB_BAN_V4 || id > XB_ALLOW_V6 || maps->fd[XB_META] < 0 ||
-	    bpf_map_lookup_elem(maps->fd[XB_META], &key, &meta))
+	if (maps->fd[XB_META] < 0 || bpf_map_lookup_elem(maps->fd[XB_META], &key, &meta))
 		return;
-	meta.full_refusals[id - XB_BAN_V4]++;
+	++*v;
 	bpf_map_update_elem(maps->fd[XB_META], &key, &meta, BPF_ANY);
 }
 
@@ -154,18 +158,6 @@ static void unmark_empty_tries(struct xb_maps *maps)
 	}
 }
 
-/* Tells xdpband the bans changed, so that it sweeps for expiries again. */
-static void count_change(struct xb_maps *maps)
-{
-	struct xb_meta meta = {};
-	__u32 key = 0;
-
-	if (maps->fd[XB_META] < 0 || bpf_map_lookup_elem(maps->fd[XB_META], &key, &meta))
-		return;
-	meta.ban_changes++;
-	bpf_map_update_elem(maps->fd[XB_META], &key, &meta, BPF_ANY);
-}
-
 __u64 xb_bans_changes(struct xb_maps *maps)
 {
 	struct xb_meta meta = {};
@@ -187,7 +179,8 @@ static void warn_full(struct xb_maps *maps, enum xb_map_id id, int err)
 	};
 
 	if ((err == -E2BIG || err == -ENOSPC || err == -ENOMEM) && opt[id][0]) {
-		count_full(maps, id);
+		count_in_meta(maps, offsetof(struct xb_meta, full_refusals) +
+					    (size_t)(id - XB_BAN_V4) * sizeof(__u64));
 		xb_warn("map %s is full; nothing was changed; raise its capacity with 'banctl "
 			"load %s N IFACE...' or %s in xdpban.conf (a resize keeps every ban)",
 			xb_map_names[id], opt[id][0], opt[id][1]);
@@ -517,7 +510,8 @@ int xb_bans_add(struct xb_maps *maps, const struct xb_ban_req *reqs, size_t n, s
 	}
 	if (!err) {
 		xb_journal_commit(maps->journal);
-		count_change(maps);
+		/* Tells xdpband the bans changed, so that it sweeps for expiries again. */
+		count_in_meta(maps, offsetof(struct xb_meta, ban_changes));
 	}
 out:
 	free(u.is_new);
@@ -584,7 +578,8 @@ static int del_entries(struct xb_maps *maps, const struct xb_prefix *pfx, size_t
 	}
 	if (!err) {
 		xb_journal_commit(maps->journal);
-		count_change(maps);
+		/* Tells xdpband the bans changed, so that it sweeps for expiries again. */
+		count_in_meta(maps, offsetof(struct xb_meta, ban_changes));
 	}
 out:
 	free(old);
