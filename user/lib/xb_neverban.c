@@ -66,21 +66,20 @@ size_t xb_gateways_v6(FILE *f, struct xb_prefix *out, size_t max)
 	size_t n = 0;
 
 	while (n < max && fgets(line, sizeof(line), f)) {
-		bool zero = true;
+		bool zero = true, bad = false;
 
 		if (sscanf(line, "%32s %x %32s %x %32s", dst, &dlen, src, &slen, hop) != 5 ||
 		    dlen || strlen(hop) != 32 || strspn(dst, "0") != strlen(dst))
 			continue;
 		memset(&out[n], 0, sizeof(out[n]));
-		for (int i = 0; i < 16; i++) {
+		for (int i = 0; i < 16 && !bad; i++) {
 			int b = hex_byte(hop + 2 * i);
 
-			if (b < 0)
-				break;
+			bad = b < 0;
 			out[n].addr[i] = (__u8)b;
 			zero &= !b;
 		}
-		if (zero)
+		if (zero || bad)
 			continue;
 		out[n].family = 6;
 		out[n].len = 128;
