@@ -117,20 +117,13 @@ static void count_in_meta(struct xb_maps *maps, size_t offset)
 	bpf_map_update_elem(maps->fd[XB_META], &key, &meta, BPF_ANY);
 }
 
-static const enum xb_map_id trie_map[__XB_TRIE_MAX] = {
-	[XB_TRIE_ALLOW_V4] = XB_ALLOW_V4,
-	[XB_TRIE_ALLOW_V6] = XB_ALLOW_V6,
-	[XB_TRIE_PFX_V4] = XB_PFX_V4,
-	[XB_TRIE_PFX_V6] = XB_PFX_V6,
-};
-
 /* Before an insert into a trie, so that the program never skips one that holds entries. */
 static int mark_trie(struct xb_maps *maps, enum xb_map_id id)
 {
 	__u32 one = 1;
 
 	for (__u32 t = 0; t < __XB_TRIE_MAX; t++) {
-		if (trie_map[t] == id)
+		if (xb_trie_maps[t] == id)
 			return bpf_map_update_elem(maps->fd[XB_HOLDS], &t, &one, BPF_ANY) ? -errno
 											  : 0;
 	}
@@ -152,7 +145,7 @@ static void unmark_empty_tries(struct xb_maps *maps)
 
 		if (bpf_map_lookup_elem(maps->fd[XB_HOLDS], &t, &v) || !v)
 			continue;
-		if (!bpf_map_get_next_key(maps->fd[trie_map[t]], NULL, &k) || errno != ENOENT)
+		if (!bpf_map_get_next_key(maps->fd[xb_trie_maps[t]], NULL, &k) || errno != ENOENT)
 			continue;
 		bpf_map_update_elem(maps->fd[XB_HOLDS], &t, &zero, BPF_ANY);
 	}

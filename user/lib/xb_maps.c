@@ -25,6 +25,13 @@ const char *const xb_map_names[__XB_MAP_MAX] = {
 	[XB_EVENTS] = XB_MAP_EVENTS,	 [XB_HOLDS] = XB_MAP_HOLDS,
 };
 
+const enum xb_map_id xb_trie_maps[__XB_TRIE_MAX] = {
+	[XB_TRIE_ALLOW_V4] = XB_ALLOW_V4,
+	[XB_TRIE_ALLOW_V6] = XB_ALLOW_V6,
+	[XB_TRIE_PFX_V4] = XB_PFX_V4,
+	[XB_TRIE_PFX_V6] = XB_PFX_V6,
+};
+
 const char *xb_pin_dir(const char *from_option)
 {
 	const char *env = getenv(XB_PIN_DIR_ENV);

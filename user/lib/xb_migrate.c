@@ -386,15 +386,8 @@ static int copy_buckets(struct migration *m, int to)
 /* xb_holds is not copied but derived: a trie that received entries may hold some. */
 static int mark_tries(struct migration *m, int holds_fd)
 {
-	static const enum xb_map_id trie_map[__XB_TRIE_MAX] = {
-		[XB_TRIE_ALLOW_V4] = XB_ALLOW_V4,
-		[XB_TRIE_ALLOW_V6] = XB_ALLOW_V6,
-		[XB_TRIE_PFX_V4] = XB_PFX_V4,
-		[XB_TRIE_PFX_V6] = XB_PFX_V6,
-	};
-
 	for (__u32 t = 0; t < __XB_TRIE_MAX; t++) {
-		__u32 v = m->copied[trie_map[t]] > 0;
+		__u32 v = m->copied[xb_trie_maps[t]] > 0;
 
 		if (bpf_map_update_elem(holds_fd, &t, &v, BPF_ANY))
 			return -errno;

@@ -367,13 +367,10 @@ struct sweep_plan {
 
 #define XBD_SWEEP_MAX_S 60
 
+/* Asked once per expire_interval. */
 static bool sweep_due(struct daemon *d, const struct sweep_plan *s)
 {
-	time_t now = time(NULL);
-
-	if (now < s->last + (time_t)d->cfg.expire_interval_s)
-		return false;
-	return now >= s->last + XBD_SWEEP_MAX_S || xb_now_boot_ns() >= s->next_ns ||
+	return time(NULL) >= s->last + XBD_SWEEP_MAX_S || xb_now_boot_ns() >= s->next_ns ||
 	       xb_bans_changes(&d->maps) != s->changes;
 }
 
@@ -413,13 +410,13 @@ static int run(struct daemon *d, const char *path, const char *pin_dir)
 				d->maps_lost = true;
 				return err;
 			}
+			if (sweep_due(d, &sweep)) {
+				/* Read before the walk: a change during it is seen next time. */
+				sweep.changes = xb_bans_changes(&d->maps);
+				xb_bans_expire(&d->maps, on_expired, d, &sweep.next_ns);
+				sweep.last = time(NULL);
+			}
 			next_check = time(NULL) + (time_t)d->cfg.expire_interval_s;
-		}
-		if (sweep_due(d, &sweep)) {
-			/* Read before the walk: a change during it is seen by the next check. */
-			sweep.changes = xb_bans_changes(&d->maps);
-			xb_bans_expire(&d->maps, on_expired, d, &sweep.next_ns);
-			sweep.last = time(NULL);
 		}
 		xbd_history_tick(d->hist, &d->maps);
 	}
